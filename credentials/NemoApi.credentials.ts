@@ -1,0 +1,68 @@
+import type { IAuthenticateGeneric, ICredentialType, INodeProperties } from 'n8n-workflow';
+import { version } from '../package.json';
+
+/**
+ * The NemoVideo API credential. With no Access Token the nodes use a free anonymous trial
+ * token, got with a client id that is stable for this credential and reused on every run.
+ * The "Test" button is implemented by the nodes (testedBy: testNemoCredential), because it
+ * may first need such a trial token.
+ */
+export class NemoApi implements ICredentialType {
+	name = 'nemoApi';
+
+	displayName = 'Nemo API';
+
+	documentationUrl = 'https://github.com/nemovideo/n8n-nodes-nemovideo#credential';
+
+	icon = 'file:nemo.svg' as const;
+
+	properties: INodeProperties[] = [
+		{
+			displayName: 'Access Token',
+			name: 'accessToken',
+			type: 'string',
+			typeOptions: { password: true },
+			default: '',
+			placeholder: 'nmv_usr_…',
+			description:
+				'Your NemoVideo token. Leave empty to use a free anonymous trial token (100 credits, 7 days), obtained and reused automatically.',
+		},
+		{
+			displayName: 'Client ID',
+			name: 'clientId',
+			type: 'string',
+			default: '',
+			placeholder: 'e.g. 3f6c2a1e-8b5d-4c3e-9f7a-1b2c3d4e5f60',
+			description:
+				'Identifies this n8n to NemoVideo for trial tokens. Leave empty: a stable ID is derived from this credential, so every worker and every run reuses the same trial token.',
+		},
+		{
+			displayName: 'Base URL',
+			name: 'baseUrl',
+			type: 'string',
+			default: 'https://mega-api-prod.nemovideo.ai',
+			description: 'The NemoVideo API. Change it to use the development backend or a local simulator.',
+		},
+		{
+			displayName: 'Allow Insecure HTTP',
+			name: 'allowInsecureHttp',
+			type: 'boolean',
+			default: false,
+			description:
+				'Whether to allow a plain http:// Base URL for a host other than this machine. The token would travel unencrypted.',
+		},
+	];
+
+	// Lets n8n's HTTP Request node use this credential for raw calls with a configured token.
+	authenticate: IAuthenticateGeneric = {
+		type: 'generic',
+		properties: {
+			headers: {
+				Authorization: '=Bearer {{$credentials.accessToken}}',
+				'X-Skill-Source': 'n8n-nodes-nemovideo',
+				'X-Skill-Version': version,
+				'X-Skill-Platform': 'n8n',
+			},
+		},
+	};
+}

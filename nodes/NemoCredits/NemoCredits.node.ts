@@ -1,0 +1,48 @@
+import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescription } from 'n8n-workflow';
+import { CREDENTIAL_NAME, executeNemoNode, optionsParameter, testNemoCredential } from '../shared/n8n';
+import { inputError } from '../shared/client';
+
+export class NemoCredits implements INodeType {
+	description: INodeTypeDescription = {
+		displayName: 'Nemo Credits',
+		name: 'nemoCredits',
+		icon: 'file:nemo.svg',
+		group: ['input'],
+		version: 1,
+		subtitle: '={{ $parameter["minimumAvailable"] ? "Require ≥ " + $parameter["minimumAvailable"] + " credits" : "Check balance" }}',
+		description: 'Read the NemoVideo credit balance; optionally stop when too few credits are left (a guard before a batch)',
+		defaults: { name: 'Nemo Credits' },
+		inputs: ['main'],
+		outputs: ['main'],
+		usableAsTool: true,
+		credentials: [{ name: CREDENTIAL_NAME, required: true, testedBy: 'testNemoCredential' }],
+		properties: [
+			{
+				displayName: 'Minimum Available Credits',
+				name: 'minimumAvailable',
+				type: 'number',
+				typeOptions: { minValue: 0 },
+				default: 0,
+				description: 'Fail the item when fewer credits than this are available. 0 turns the check off.',
+			},
+			optionsParameter(['itemsAtOnce']),
+		],
+	};
+
+	methods = { credentialTest: { testNemoCredential } };
+
+	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+		return executeNemoNode(this, async (client, { itemIndex, signal }) => {
+			const minimum = Number(this.getNodeParameter('minimumAvailable', itemIndex, 0)) || 0;
+			const balance = await client.getCredits(signal);
+			if (minimum > 0 && balance.available < minimum) {
+				throw inputError(
+					`Only ${balance.available} NemoVideo credits are available; this workflow requires at least ${minimum}.`,
+					'minimumAvailable',
+					`${balance.frozen} more are reserved by running jobs. Top up the account, or lower "Minimum Available Credits".`,
+				);
+			}
+			return { json: { available: balance.available, frozen: balance.frozen, total: balance.total, enough: balance.available >= minimum } };
+		});
+	}
+}

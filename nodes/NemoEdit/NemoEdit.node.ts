@@ -1,0 +1,66 @@
+import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescription } from 'n8n-workflow';
+import {
+	CREDENTIAL_NAME,
+	deliveryParameter,
+	executeNemoNode,
+	optionsParameter,
+	readDelivery,
+	readOptions,
+	readSessionId,
+	runEdit,
+	sessionIdParameter,
+	testNemoCredential,
+} from '../shared/n8n';
+import { inputError } from '../shared/client';
+
+export class NemoEdit implements INodeType {
+	description: INodeTypeDescription = {
+		displayName: 'Nemo Edit',
+		name: 'nemoEdit',
+		icon: 'file:nemo.svg',
+		group: ['transform'],
+		version: 1,
+		subtitle: '={{ $parameter["instruction"] }}',
+		description: 'Send any editing instruction to a NemoVideo session, e.g. "add the title \'Summer\'" or "make the title bigger"',
+		defaults: { name: 'Nemo Edit' },
+		inputs: ['main'],
+		outputs: ['main'],
+		usableAsTool: true,
+		credentials: [{ name: CREDENTIAL_NAME, required: true, testedBy: 'testNemoCredential' }],
+		properties: [
+			sessionIdParameter({ required: true }),
+			{
+				displayName: 'Instruction',
+				name: 'instruction',
+				type: 'string',
+				typeOptions: { rows: 3 },
+				default: '',
+				required: true,
+				placeholder: 'e.g. Add the title "Urban Dreams" for the first 3 seconds',
+				description: 'What to change, in plain words (any language)',
+			},
+			{ ...deliveryParameter(), default: 'none' },
+			optionsParameter(['itemsAtOnce', 'timeoutMinutes', 'binaryPropertyOutput', 'fileName']),
+		],
+	};
+
+	methods = { credentialTest: { testNemoCredential } };
+
+	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+		return executeNemoNode(this, (client, { itemIndex, signal }) => {
+			const instruction = String(this.getNodeParameter('instruction', itemIndex, '') ?? '').trim();
+			if (!instruction) {
+				throw inputError('Instruction is empty (the expression evaluated to nothing).', 'instruction', 'Write what to change, e.g. "make the title bigger".');
+			}
+			return runEdit(this, client, {
+				itemIndex,
+				signal,
+				sessionId: readSessionId(this, itemIndex, true),
+				inputs: [],
+				instruction: () => instruction,
+				delivery: readDelivery(this, itemIndex),
+				options: readOptions(this, itemIndex),
+			});
+		});
+	}
+}

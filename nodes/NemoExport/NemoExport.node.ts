@@ -1,0 +1,53 @@
+import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescription } from 'n8n-workflow';
+import { CREDENTIAL_NAME, executeNemoNode, optionsParameter, sessionIdParameter, testNemoCredential } from '../shared/n8n';
+import * as exportAndWait from './operations/exportAndWait';
+import * as getStatus from './operations/getStatus';
+import * as start from './operations/start';
+
+type Operation = 'exportAndWait' | 'start' | 'getStatus';
+
+const operations = { exportAndWait, start, getStatus } as const;
+
+export class NemoExport implements INodeType {
+	description: INodeTypeDescription = {
+		displayName: 'Nemo Export',
+		name: 'nemoExport',
+		icon: 'file:nemo.svg',
+		group: ['output'],
+		version: 1,
+		subtitle: '={{ ({exportAndWait: "Export and wait", start: "Start export", getStatus: "Get export status"})[$parameter["operation"]] }}',
+		description: "Render a NemoVideo session's timeline to an MP4 video",
+		defaults: { name: 'Nemo Export' },
+		inputs: ['main'],
+		outputs: ['main'],
+		usableAsTool: true,
+		credentials: [{ name: CREDENTIAL_NAME, required: true, testedBy: 'testNemoCredential' }],
+		properties: [
+			{
+				displayName: 'Operation',
+				name: 'operation',
+				type: 'options',
+				noDataExpression: true,
+				options: [
+					{ name: 'Export and Wait', value: 'exportAndWait', action: 'Export a session to MP4 and wait for it', description: 'Render the MP4 and wait until it is ready' },
+					{ name: 'Get Status', value: 'getStatus', action: 'Get the status of an export', description: 'Check a render started earlier; output the video when complete' },
+					{ name: 'Start Export', value: 'start', action: 'Start an export', description: 'Start rendering and return the render ID at once' },
+				],
+				default: 'exportAndWait',
+			},
+			sessionIdParameter({ required: true, displayOptions: { show: { operation: ['exportAndWait', 'start'] } } }),
+			...exportAndWait.description,
+			...getStatus.description,
+			optionsParameter(['itemsAtOnce', 'timeoutMinutes', 'binaryPropertyOutput', 'fileName']),
+		],
+	};
+
+	methods = { credentialTest: { testNemoCredential } };
+
+	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+		return executeNemoNode(this, (client, { itemIndex, signal }) => {
+			const operation = this.getNodeParameter('operation', itemIndex) as Operation;
+			return operations[operation].execute(this, client, itemIndex, signal);
+		});
+	}
+}

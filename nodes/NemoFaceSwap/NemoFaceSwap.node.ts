@@ -1,0 +1,89 @@
+import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescription } from 'n8n-workflow';
+import {
+	CREDENTIAL_NAME,
+	type MediaInputSpec,
+	deliveryParameter,
+	executeNemoNode,
+	mediaInputParameters,
+	optionsParameter,
+	readDelivery,
+	readMediaInput,
+	readOptions,
+	readSessionId,
+	runEdit,
+	sessionIdParameter,
+	testNemoCredential,
+} from '../shared/n8n';
+
+const VIDEO: MediaInputSpec = {
+	key: 'video',
+	label: 'Video',
+	defaultBinaryProperty: 'data',
+	allowSession: true,
+	urlPlaceholder: 'https://example.com/clip.mp4',
+};
+const FACE: MediaInputSpec = {
+	key: 'face',
+	label: 'Face Photo',
+	defaultBinaryProperty: 'face',
+	allowSession: false,
+	urlPlaceholder: 'https://example.com/face.jpg',
+};
+
+export class NemoFaceSwap implements INodeType {
+	description: INodeTypeDescription = {
+		displayName: 'Nemo Face Swap',
+		name: 'nemoFaceSwap',
+		icon: 'file:nemo.svg',
+		group: ['transform'],
+		version: 1,
+		subtitle: '={{ "Swap face → " + ({binary: "MP4 file", url: "MP4 URL", none: "keep editing"})[$parameter["result"]] }}',
+		description: 'Swap the face in a video with a reference photo, using NemoVideo AI',
+		defaults: { name: 'Nemo Face Swap' },
+		inputs: ['main'],
+		outputs: ['main'],
+		usableAsTool: true,
+		credentials: [{ name: CREDENTIAL_NAME, required: true, testedBy: 'testNemoCredential' }],
+		properties: [
+			...mediaInputParameters(VIDEO),
+			...mediaInputParameters(FACE),
+			{
+				displayName: 'Additional Instructions',
+				name: 'extraInstruction',
+				type: 'string',
+				typeOptions: { rows: 2 },
+				default: '',
+				placeholder: 'e.g. keep the original skin tone',
+				description: 'Anything to add to the face swap instruction, in plain words',
+			},
+			deliveryParameter(),
+			sessionIdParameter({ required: false }),
+			optionsParameter(['itemsAtOnce', 'timeoutMinutes', 'binaryPropertyOutput', 'fileName']),
+		],
+	};
+
+	methods = { credentialTest: { testNemoCredential } };
+
+	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+		return executeNemoNode(this, (client, { itemIndex, signal }) => {
+			const video = readMediaInput(this, itemIndex, VIDEO);
+			const face = readMediaInput(this, itemIndex, FACE);
+			const extra = String(this.getNodeParameter('extraInstruction', itemIndex, '') ?? '').trim();
+			return runEdit(this, client, {
+				itemIndex,
+				signal,
+				sessionId: readSessionId(this, itemIndex, video.source === 'session'),
+				inputs: [video, face],
+				instruction: (files) =>
+					[
+						`Swap the face in the video${files.video ? ` "${files.video.fileName}"` : ''} with the face in the reference photo${files.face ? ` "${files.face.fileName}"` : ''}.`,
+						extra,
+					]
+						.filter(Boolean)
+						.join(' '),
+				delivery: readDelivery(this, itemIndex),
+				options: readOptions(this, itemIndex),
+			});
+		});
+	}
+}

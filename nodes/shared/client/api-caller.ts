@@ -1,0 +1,144 @@
+import type { Readable } from 'node:stream';
+import { sleep } from './abort';
+import type { TokenProvider } from './auth';
+import { NemoApiError, apiError } from './errors';
+import {
+	type ApiRequest,
+	type HttpTransport,
+	type JsonAnswer,
+	type StreamAnswer,
+	header,
+	interpretJsonText,
+} from './transport';
+
+/**
+ * Authorized calls with the recoveries the API doc prescribes, each at most once per call:
+ * - 1001 / HTTP 401: get a new anonymous token and retry (a configured token is reported);
+ * - 400 (missing X-Client-Id): retry with the client id;
+ * - 429: wait (30 s by default, or the server's Retry-After) and retry.
+ * Anything else becomes a NemoApiError with advice. Messages sent to the editing stream never
+ * go through here: see message-stream.ts, which never repeats a send.
+ */
+
+export interface RetryOptions {
+	/** How long to wait after a 429 before the one retry. */
+	rateLimitWaitMs: number;
+	/** Upper bound on a server's Retry-After. */
+	maxRateLimitWaitMs: number;
+}
+
+export const DEFAULT_RETRY_OPTIONS: RetryOptions = { rateLimitWaitMs: 30_000, maxRateLimitWaitMs: 120_000 };
+
+export interface RawBody {
+	stream: Readable;
+	/** Headers that go with this body (multipart boundary, length). */
+	headers: Record<string, string>;
+}
+
+export interface CallRequest extends Omit<ApiRequest, 'token' | 'body'> {
+	/** A raw body, made anew for each attempt (a stream can be read only once). */
+	body?: () => Promise<RawBody>;
+	/** false for the token endpoint itself. */
+	authorized?: boolean;
+	/** false where the caller has its own backoff (render polling) and must not wait 30 s. */
+	retryRateLimit?: boolean;
+}
+
+export class ApiCaller {
+	constructor(
+		readonly transport: HttpTransport,
+		readonly tokens: TokenProvider,
+		private readonly retry: RetryOptions,
+	) {}
+
+	/** Calls the API and returns the unwrapped `data`. */
+	async call(request: CallRequest): Promise<unknown> {
+		let refreshedToken = false;
+		let retriedRateLimit = false;
+		let retriedClientId = false;
+		let token = request.authorized === false ? undefined : await this.tokens.getToken(request.signal);
+
+		for (;;) {
+			const raw = request.body ? await request.body() : undefined;
+			const answer = await this.transport.requestJson({
+				...request,
+				token,
+				body: raw?.stream,
+				headers: { ...request.headers, ...raw?.headers },
+			});
+			if (answer.outcome.ok) return answer.outcome.data;
+			const code = answer.outcome.code ?? answer.status;
+
+			if ((code === 1001 || answer.status === 401) && token && !refreshedToken) {
+				refreshedToken = true;
+				const fresh = await this.tokens.refreshAfterRejection(token, request.signal);
+				if (fresh) {
+					token = fresh;
+					continue;
+				}
+			}
+			if (code === 429 && !retriedRateLimit && request.retryRateLimit !== false) {
+				retriedRateLimit = true;
+				await sleep(this.rateLimitWait(answer), request.signal, request.operation);
+				continue;
+			}
+			if (code === 400 && this.transport.clientId && !retriedClientId) {
+				// The transport always sends our client id; one retry covers a proxy that dropped it.
+				retriedClientId = true;
+				continue;
+			}
+			throw this.errorFor(answer, request.operation);
+		}
+	}
+
+	/**
+	 * Opens a streaming answer (SSE) exactly once: no retry of any kind, because the request body
+	 * is a message the service charges for. An error answer is read and thrown as a NemoApiError.
+	 */
+	async openStreamOnce(request: Omit<ApiRequest, 'token'>, accept: string): Promise<StreamAnswer> {
+		const token = await this.tokens.getToken(request.signal);
+		const answer = await this.transport.requestStream({ ...request, token }, accept);
+		const contentType = header(answer.headers, 'content-type') ?? '';
+		if (answer.status < 300 && contentType.includes('text/event-stream')) return answer;
+
+		// Not a stream: an error (or an unexpected JSON answer). Read it to say what went wrong.
+		const chunks: Buffer[] = [];
+		for await (const chunk of answer.body) chunks.push(chunk as Buffer);
+		const text = Buffer.concat(chunks).toString('utf8');
+		const outcome = interpretJsonText(text, answer, request.operation);
+		if (outcome.ok) {
+			throw new NemoApiError('NemoVideo answered the message without opening an event stream.', {
+				kind: 'protocol',
+				httpStatus: answer.status,
+				operation: request.operation,
+				description: 'The message was not sent again, to avoid a second charge. Check the session state, then try again.',
+			});
+		}
+		const replay: JsonAnswer = { status: answer.status, headers: answer.headers, outcome };
+		if (outcome.code === 1001 || answer.status === 401) {
+			// Not retried (never re-send a message), but the next item should not meet the same token.
+			await this.tokens.refreshAfterRejection(token, request.signal).catch(() => undefined);
+		}
+		throw this.errorFor(replay, request.operation);
+	}
+
+	errorFor(answer: JsonAnswer, operation: string): NemoApiError {
+		const outcome = answer.outcome;
+		const code = (outcome.ok ? undefined : outcome.code) ?? answer.status;
+		return apiError(code === 401 ? 1001 : code, {
+			operation,
+			httpStatus: answer.status,
+			serviceMessage: outcome.ok ? undefined : outcome.message,
+			usingConfiguredToken: this.tokens.usesConfiguredToken,
+			anonymousUserId: this.tokens.anonymousUserId,
+		});
+	}
+
+	private rateLimitWait(answer: JsonAnswer): number {
+		const retryAfter = Number(header(answer.headers, 'retry-after'));
+		if (Number.isFinite(retryAfter) && retryAfter >= 0) {
+			return Math.min(retryAfter * 1000, this.retry.maxRateLimitWaitMs);
+		}
+		return this.retry.rateLimitWaitMs;
+	}
+}

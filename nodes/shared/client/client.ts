@@ -1,0 +1,162 @@
+import { ApiCaller, DEFAULT_RETRY_OPTIONS, type RetryOptions } from './api-caller';
+import { TokenProvider, deriveClientId } from './auth';
+import { DEFAULT_BASE_URL } from './constants';
+import { type CreditBalance, getCredits } from './credits';
+import { isNemoApiError } from './errors';
+import type { FileToUpload } from './media-files';
+import { DEFAULT_STREAM_LIMITS, type StreamLimits } from './message-stream';
+import {
+	DEFAULT_POLLING,
+	type PollingOptions,
+	type RenderDownload,
+	type RenderStatus,
+	cancelRender,
+	getRenderStatus,
+	openRenderDownload,
+	startRender,
+	waitForRender,
+} from './render';
+import { DEFAULT_RECOVERY, type MessageResult, type RecoveryOptions, sendMessage } from './send-message';
+import { type NewSession, type SessionState, createSession, getSessionState } from './session-state';
+import { type Attribution, HttpTransport } from './transport';
+import { type UploadOptions, type UploadedFile, uploadFiles, uploadUrls } from './upload';
+import type { Dispatcher } from 'undici';
+
+/**
+ * The NemoVideo API client: one object per credential and execution, shared by all items.
+ * It has no n8n import, so it is tested on its own against the simulator; the nodes reach it
+ * through nodes/shared/n8n/.
+ */
+
+export interface NemoClientOptions {
+	baseUrl?: string;
+	/** Empty: the free anonymous trial token, got and reused automatically. */
+	accessToken?: string;
+	/** Empty: derived from `clientIdSeed`, so the same credential always has the same id. */
+	clientId?: string;
+	clientIdSeed?: string;
+	allowInsecureHttp?: boolean;
+	attribution: Attribution;
+	retry?: Partial<RetryOptions>;
+	streamLimits?: Partial<StreamLimits>;
+	recovery?: Partial<RecoveryOptions>;
+	polling?: Partial<PollingOptions>;
+	/** Injected by tests and benchmarks. */
+	dispatcher?: Dispatcher;
+}
+
+/** A session in use, and whether replacing it (on 1002) would lose anything. */
+export interface SessionHandle {
+	sessionId: string;
+	/** Created by this run: the user has nothing in it that we did not put there. */
+	createdHere: boolean;
+	/** Something was put into it (upload, message): replacing it would lose that. */
+	used: boolean;
+}
+
+export class NemoClient {
+	readonly api: ApiCaller;
+	readonly clientId: string;
+	private readonly streamLimits: StreamLimits;
+	private readonly recovery: RecoveryOptions;
+	private readonly polling: PollingOptions;
+
+	constructor(options: NemoClientOptions) {
+		this.clientId = options.clientId?.trim() || deriveClientId(options.clientIdSeed ?? options.baseUrl ?? DEFAULT_BASE_URL);
+		const transport = new HttpTransport({
+			baseUrl: options.baseUrl?.trim() || DEFAULT_BASE_URL,
+			attribution: options.attribution,
+			allowInsecureHttp: options.allowInsecureHttp,
+			clientId: this.clientId,
+			dispatcher: options.dispatcher,
+		});
+		const tokens = new TokenProvider(transport, { accessToken: options.accessToken, clientId: this.clientId }, (signal) =>
+			this.api.call({ method: 'POST', path: '/api/auth/anonymous-token', operation: 'getting a trial token', authorized: false, signal }),
+		);
+		this.api = new ApiCaller(transport, tokens, { ...DEFAULT_RETRY_OPTIONS, ...options.retry });
+		this.streamLimits = { ...DEFAULT_STREAM_LIMITS, ...options.streamLimits };
+		this.recovery = { ...DEFAULT_RECOVERY, ...options.recovery };
+		this.polling = { ...DEFAULT_POLLING, ...options.polling };
+	}
+
+	get baseUrl(): string {
+		return this.api.transport.baseUrl;
+	}
+
+	getCredits(signal?: AbortSignal): Promise<CreditBalance> {
+		return getCredits(this.api, signal);
+	}
+
+	createSession(signal?: AbortSignal): Promise<NewSession> {
+		return createSession(this.api, { signal });
+	}
+
+	/** Uses the given session, or creates one when none is given. */
+	async openSession(sessionId: string | undefined, signal?: AbortSignal): Promise<SessionHandle> {
+		if (sessionId) return { sessionId, createdHere: false, used: false };
+		const created = await this.createSession(signal);
+		return { sessionId: created.sessionId, createdHere: true, used: false };
+	}
+
+	/**
+	 * Runs `operation` in the session. If the service no longer knows the session (1002) and
+	 * replacing it loses nothing (we created it and put nothing in it yet), a new session is
+	 * created and the operation runs once more; otherwise the 1002 error stands.
+	 */
+	async inSession<T>(session: SessionHandle, operation: (sessionId: string) => Promise<T>, signal?: AbortSignal): Promise<T> {
+		try {
+			const result = await operation(session.sessionId);
+			session.used = true;
+			return result;
+		} catch (error) {
+			if (!isNemoApiError(error) || error.code !== 1002 || !session.createdHere || session.used) throw error;
+			session.sessionId = (await this.createSession(signal)).sessionId;
+			const result = await operation(session.sessionId);
+			session.used = true;
+			return result;
+		}
+	}
+
+	getState(sessionId: string, signal?: AbortSignal): Promise<SessionState> {
+		return getSessionState(this.api, sessionId, signal);
+	}
+
+	uploadFiles(sessionId: string, files: FileToUpload[], options?: UploadOptions): Promise<UploadedFile[]> {
+		return uploadFiles(this.api, sessionId, files, options);
+	}
+
+	uploadUrls(sessionId: string, urls: Array<{ url: string; field: string; label: string }>, options?: UploadOptions): Promise<UploadedFile[]> {
+		return uploadUrls(this.api, sessionId, urls, options);
+	}
+
+	/** Sends an instruction once and reports the outcome (see send-message.ts). */
+	sendMessage(sessionId: string, text: string, signal?: AbortSignal): Promise<MessageResult> {
+		return sendMessage(this.api, sessionId, text, { signal, limits: this.streamLimits, recovery: this.recovery });
+	}
+
+	startRender(sessionId: string, draft: unknown, signal?: AbortSignal): Promise<{ renderId: string }> {
+		return startRender(this.api, sessionId, draft, { signal });
+	}
+
+	getRenderStatus(renderId: string, signal?: AbortSignal): Promise<RenderStatus> {
+		return getRenderStatus(this.api, renderId, { signal });
+	}
+
+	waitForRender(renderId: string, options: { signal?: AbortSignal; timeoutMs?: number; onStatus?: (status: RenderStatus) => void } = {}): Promise<RenderStatus> {
+		const polling = options.timeoutMs ? { ...this.polling, timeoutMs: options.timeoutMs } : this.polling;
+		return waitForRender(this.api, renderId, { polling, signal: options.signal, onStatus: options.onStatus });
+	}
+
+	cancelRender(renderId: string): Promise<void> {
+		return cancelRender(this.api, renderId);
+	}
+
+	openDownload(status: RenderStatus, signal?: AbortSignal): Promise<RenderDownload> {
+		return openRenderDownload(this.api, status, signal);
+	}
+
+	/** Closes the connection pool; in-flight requests finish first. */
+	close(): Promise<void> {
+		return this.api.transport.close();
+	}
+}

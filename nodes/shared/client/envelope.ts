@@ -1,0 +1,49 @@
+/**
+ * The service wraps answers in one of two envelopes; this unwraps both.
+ *   {"code": 0, "message": "...", "data": {...}}        code 0 = success
+ *   {"success": true, "data": {...}} / {"success": false, "error": "..."}
+ * Some endpoints (render status shape 1 and 3) answer with no envelope at all.
+ */
+
+export type Unwrapped =
+	| { ok: true; data: unknown }
+	| { ok: false; code?: number; message?: string };
+
+export function unwrapEnvelope(body: unknown): Unwrapped {
+	if (body === null || typeof body !== 'object' || Array.isArray(body)) return { ok: true, data: body };
+	const record = body as Record<string, unknown>;
+
+	if ('code' in record && isCode(record.code)) {
+		const code = Number(record.code);
+		if (code === 0) return { ok: true, data: 'data' in record ? record.data : record };
+		return { ok: false, code, message: textOf(record.message ?? record.msg ?? record.error) };
+	}
+	if (typeof record.success === 'boolean') {
+		if (record.success) return { ok: true, data: 'data' in record ? record.data : record };
+		const errorCode = record.code ?? record.errorCode ?? (isRecord(record.error) ? record.error.code : undefined);
+		return {
+			ok: false,
+			code: isCode(errorCode) ? Number(errorCode) : undefined,
+			message: textOf(record.error ?? record.message ?? record.errorMessage),
+		};
+	}
+	if ('error' in record && record.error && !('status' in record)) {
+		return { ok: false, code: isCode(record.errorCode) ? Number(record.errorCode) : undefined, message: textOf(record.error) };
+	}
+	return { ok: true, data: record };
+}
+
+function isCode(value: unknown): boolean {
+	return (typeof value === 'number' && Number.isInteger(value)) || (typeof value === 'string' && /^-?\d+$/.test(value));
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+	return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+function textOf(value: unknown): string | undefined {
+	if (value === undefined || value === null) return undefined;
+	if (typeof value === 'string') return value;
+	if (isRecord(value) && typeof value.message === 'string') return value.message;
+	return JSON.stringify(value);
+}

@@ -1,0 +1,164 @@
+import { REGISTRATION_URL, ACCEPTED_TYPES_TEXT } from './constants';
+import { redactSecrets } from './redact';
+
+/**
+ * What went wrong, in categories a caller can act on:
+ * - `api`: the service answered with an error code or an error HTTP status;
+ * - `network`: no usable answer (refused, reset, DNS, TLS);
+ * - `timeout`: an answer took longer than its limit;
+ * - `cancelled`: the caller's AbortSignal fired (a stopped n8n execution);
+ * - `input`: the caller's input was refused before anything was sent;
+ * - `protocol`: the answer could not be understood (HTML instead of JSON, bad JSON).
+ */
+export type NemoErrorKind = 'api' | 'network' | 'timeout' | 'cancelled' | 'input' | 'protocol';
+
+export interface NemoErrorDetails {
+	kind: NemoErrorKind;
+	/** The API's error code (1001, 2001, …) or, where the service only sent a status, that status. */
+	code?: number;
+	httpStatus?: number;
+	/** What the user can do about it. */
+	description?: string;
+	/** Which operation failed, in words (e.g. "upload", "render status"). */
+	operation?: string;
+	/** For `input` errors: the field at fault, e.g. "binaryPropertyName". */
+	field?: string;
+	cause?: unknown;
+}
+
+/**
+ * The one error type of the client core. Its message says what went wrong and its description
+ * says what to do; both are redacted, so it can be shown to a user as it is.
+ */
+export class NemoApiError extends Error {
+	readonly kind: NemoErrorKind;
+	readonly code?: number;
+	readonly httpStatus?: number;
+	readonly description?: string;
+	readonly operation?: string;
+	readonly field?: string;
+
+	constructor(message: string, details: NemoErrorDetails) {
+		super(redactSecrets(message));
+		this.name = 'NemoApiError';
+		this.kind = details.kind;
+		this.code = details.code;
+		this.httpStatus = details.httpStatus;
+		this.description = details.description === undefined ? undefined : redactSecrets(details.description);
+		this.operation = details.operation;
+		this.field = details.field;
+		// The cause may hold request objects with headers; keep only its message.
+		if (details.cause instanceof Error) {
+			Object.defineProperty(this, 'cause', { value: redactSecrets(details.cause.message), enumerable: false });
+		}
+	}
+
+	/** True for failures worth another try when the operation is safe to repeat (polling, reads). */
+	get isTransient(): boolean {
+		if (this.kind === 'network' || this.kind === 'timeout') return true;
+		if (this.kind === 'protocol') return this.httpStatus !== undefined && this.httpStatus >= 500;
+		if (this.kind !== 'api') return false;
+		return this.code === 429 || (this.httpStatus !== undefined && this.httpStatus >= 500);
+	}
+}
+
+export function isNemoApiError(error: unknown): error is NemoApiError {
+	return error instanceof NemoApiError;
+}
+
+export function cancelledError(operation?: string): NemoApiError {
+	return new NemoApiError(`Cancelled${operation ? ` during ${operation}` : ''}: the execution was stopped.`, {
+		kind: 'cancelled',
+		operation,
+	});
+}
+
+export function inputError(message: string, field: string, description?: string): NemoApiError {
+	return new NemoApiError(message, { kind: 'input', field, description });
+}
+
+/** Context that makes an API error message precise. */
+export interface ApiErrorContext {
+	operation: string;
+	/** The anonymous user's id, for the registration link on 2001. */
+	anonymousUserId?: string;
+	usingConfiguredToken?: boolean;
+	/** The service's own words, shown after ours. */
+	serviceMessage?: string;
+	httpStatus?: number;
+}
+
+/**
+ * Turns an API error code into a message and advice. The table is the API doc's error table;
+ * each entry says what to do, because a user seeing it at 3 a.m. in a batch has only this text.
+ */
+export function apiError(code: number, context: ApiErrorContext): NemoApiError {
+	const { operation } = context;
+	const said = context.serviceMessage ? ` The service said: "${truncate(context.serviceMessage, 300)}".` : '';
+	const make = (message: string, description: string) =>
+		new NemoApiError(`${message}${said}`, { kind: 'api', code, httpStatus: context.httpStatus, description, operation });
+
+	switch (code) {
+		case 1001:
+			return context.usingConfiguredToken
+				? make(
+						`The NemoVideo access token was rejected during ${operation} (code 1001: invalid or expired).`,
+						'Paste a valid token into the Access Token field of the Nemo API credential, or leave that field empty to use a free anonymous trial token.',
+					)
+				: make(
+						`The NemoVideo trial token was rejected during ${operation} (code 1001), even after getting a new one.`,
+						'Try again later; if it persists, set an Access Token in the Nemo API credential.',
+					);
+		case 1002:
+			return make(
+				`The NemoVideo session was not found during ${operation} (code 1002).`,
+				'Sessions expire and belong to one token. Clear the Session ID parameter to start a new session, or pass the session id from an earlier node that used the same credential.',
+			);
+		case 2001: {
+			const link = context.anonymousUserId
+				? ` Register at ${REGISTRATION_URL}?bind=${encodeURIComponent(context.anonymousUserId)} to keep this trial's work and get more credits.`
+				: ' Top up your credits in your NemoVideo account.';
+			return make(`Out of NemoVideo credits (code 2001) during ${operation}.`, `Nothing more was charged.${link}`);
+		}
+		case 4001:
+			return make(
+				`NemoVideo refused the file type during ${operation} (code 4001).`,
+				`Accepted types: ${ACCEPTED_TYPES_TEXT}. Convert the file, or check that the binary property holds the file you meant.`,
+			);
+		case 4002:
+			return make(
+				`The file is too large for NemoVideo (code 4002) during ${operation}.`,
+				'The limit is 500 MB per file. Compress or trim the video (e.g. lower the bitrate or cut it into parts) and try again.',
+			);
+		case 400:
+			return make(
+				`NemoVideo refused the request during ${operation} (HTTP 400: missing or bad client id).`,
+				'Set a Client ID in the Nemo API credential (any UUID), or leave it empty so one is derived for you.',
+			);
+		case 402:
+			return make(
+				`NemoVideo blocked the export on the free plan (402) during ${operation}.`,
+				'This is a subscription-plan limit, not a lack of credits: upgrade the NemoVideo plan of this account, or use a token of an account whose plan allows exports.',
+			);
+		case 429:
+			return make(
+				`NemoVideo is rate limiting requests (429) during ${operation}, and a retry after waiting was refused too.`,
+				'Run fewer items at once (the node\'s "Items at Once" option) or wait a few minutes before running again.',
+			);
+		default:
+			if (context.httpStatus !== undefined && context.httpStatus >= 500) {
+				return make(
+					`The NemoVideo service had an internal problem (HTTP ${context.httpStatus}) during ${operation}.`,
+					'This is on the service side. Try again in a few minutes.',
+				);
+			}
+			return make(
+				`NemoVideo answered with error ${code} during ${operation}.`,
+				'Check the input of this item; if it looks right, try again later.',
+			);
+	}
+}
+
+export function truncate(text: string, max: number): string {
+	return text.length <= max ? text : `${text.slice(0, max)}…`;
+}

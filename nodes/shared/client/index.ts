@@ -1,0 +1,15 @@
+/** The NemoVideo API client core: everything a node needs, no n8n import. */
+export { NemoClient, type NemoClientOptions, type SessionHandle } from './client';
+export { NemoApiError, isNemoApiError, inputError, cancelledError, type NemoErrorKind } from './errors';
+export { deriveClientId, clearTokenCache } from './auth';
+export { redactSecrets, registerSecret } from './redact';
+export { checkSessionId, type SessionState } from './session-state';
+export { checkMediaUrl, type UploadedFile } from './upload';
+export { type FileToUpload, extensionOf, formatBytes } from './media-files';
+export { type RenderStatus, type RenderDownload, type PollingOptions } from './render';
+export { type MessageResult, type RecoveryOptions } from './send-message';
+export { type StreamLimits } from './message-stream';
+export { type Timeline, type TimelineTrack, type TimelineSegment, decodeDraft, summarizeTimeline } from './timeline';
+export { type CreditBalance } from './credits';
+export { DEFAULT_BASE_URL, MAX_UPLOAD_BYTES } from './constants';
+export type { Attribution } from './transport';

@@ -1,0 +1,165 @@
+import { Readable } from 'node:stream';
+import { ACCEPTED_EXTENSIONS, ACCEPTED_TYPES_TEXT, MAX_UPLOAD_BYTES, type MediaKind } from './constants';
+import { inputError } from './errors';
+
+/**
+ * Checks a file before any byte of it is sent: its type (by name and by content) and its size.
+ * The service would refuse it anyway (4001, 4002), but only after we streamed up to 500 MB.
+ */
+
+export interface FileToUpload {
+	fileName: string;
+	mimeType?: string;
+	/** Bytes, when known (n8n binary metadata, a file's stat). */
+	size?: number;
+	/** Opens the content as a stream; called once per attempt, so a retry can read it again. */
+	open: () => Readable | Promise<Readable>;
+	/** Words that name this file for the user, e.g. `binary property "video"`. */
+	label: string;
+	/** The parameter the file came from, for errors. */
+	field: string;
+}
+
+const MIME_EXTENSIONS: Readonly<Record<string, string>> = {
+	'video/mp4': 'mp4',
+	'video/quicktime': 'mov',
+	'video/x-msvideo': 'avi',
+	'video/webm': 'webm',
+	'video/x-matroska': 'mkv',
+	'image/jpeg': 'jpg',
+	'image/png': 'png',
+	'image/gif': 'gif',
+	'image/webp': 'webp',
+	'audio/mpeg': 'mp3',
+	'audio/wav': 'wav',
+	'audio/x-wav': 'wav',
+	'audio/wave': 'wav',
+	'audio/mp4': 'm4a',
+	'audio/x-m4a': 'm4a',
+	'audio/aac': 'aac',
+};
+
+export function extensionOf(fileName: string, mimeType?: string): string | undefined {
+	const match = /\.([A-Za-z0-9]+)$/.exec(fileName);
+	if (match) return match[1].toLowerCase();
+	return mimeType ? MIME_EXTENSIONS[mimeType.toLowerCase().split(';')[0].trim()] : undefined;
+}
+
+/** Name, type and size checks; returns the media kind the service will treat the file as. */
+export function checkFileBeforeUpload(file: FileToUpload): MediaKind {
+	const extension = extensionOf(file.fileName, file.mimeType);
+	const kind = extension ? ACCEPTED_EXTENSIONS[extension] : undefined;
+	if (!kind) {
+		throw inputError(
+			`${file.label} ("${file.fileName}") is not a type NemoVideo accepts${extension ? ` (.${extension})` : ''}.`,
+			file.field,
+			`Accepted: ${ACCEPTED_TYPES_TEXT}.`,
+		);
+	}
+	if (file.size === 0) {
+		throw inputError(`${file.label} ("${file.fileName}") is empty (0 bytes).`, file.field, 'Check the node that produced this file.');
+	}
+	if (file.size !== undefined && file.size > MAX_UPLOAD_BYTES) {
+		throw inputError(
+			`${file.label} ("${file.fileName}") is ${formatBytes(file.size)}, over NemoVideo's 500 MB limit. Nothing was uploaded.`,
+			file.field,
+			'Compress or trim the video (lower bitrate, shorter clip) and try again.',
+		);
+	}
+	return kind;
+}
+
+/** What the first bytes of a file say it is. */
+export interface SniffedContent {
+	/** The media kinds this content can be (an MP4 container holds video or audio only). */
+	kinds: Array<MediaKind | 'other'>;
+	what: string;
+}
+
+export function sniffContent(head: Buffer): SniffedContent | undefined {
+	const ascii = head.subarray(0, 16).toString('latin1');
+	if (head.length >= 12 && ascii.slice(4, 8) === 'ftyp') {
+		return { kinds: ['video', 'audio'], what: 'an MP4/MOV/M4A media file' };
+	}
+	if (ascii.startsWith('RIFF') && ascii.slice(8, 12) === 'AVI ') return { kinds: ['video'], what: 'an AVI video' };
+	if (ascii.startsWith('RIFF') && ascii.slice(8, 12) === 'WAVE') return { kinds: ['audio'], what: 'a WAV audio file' };
+	if (ascii.startsWith('RIFF') && ascii.slice(8, 12) === 'WEBP') return { kinds: ['image'], what: 'a WebP image' };
+	if (head[0] === 0x1a && head[1] === 0x45 && head[2] === 0xdf && head[3] === 0xa3) return { kinds: ['video'], what: 'a WebM/MKV video' };
+	if (head[0] === 0xff && head[1] === 0xd8 && head[2] === 0xff) return { kinds: ['image'], what: 'a JPEG image' };
+	if (ascii.startsWith('\x89PNG')) return { kinds: ['image'], what: 'a PNG image' };
+	if (ascii.startsWith('GIF8')) return { kinds: ['image'], what: 'a GIF image' };
+	if (ascii.startsWith('ID3')) return { kinds: ['audio'], what: 'an MP3 audio file' };
+	if (ascii.startsWith('%PDF')) return { kinds: ['other'], what: 'a PDF document' };
+	if (ascii.startsWith('PK\x03\x04')) return { kinds: ['other'], what: 'a ZIP archive (or an Office document)' };
+	if (ascii.startsWith('MZ')) return { kinds: ['other'], what: 'a Windows program' };
+	if (ascii.startsWith('\x7fELF')) return { kinds: ['other'], what: 'a Linux program' };
+	if (ascii.startsWith('#!')) return { kinds: ['other'], what: 'a script' };
+	if (/^\s*<(!doctype|html|\?xml)/i.test(ascii)) return { kinds: ['other'], what: 'a web page or XML document' };
+	return undefined;
+}
+
+/**
+ * Reads the first bytes of `stream` to check its content against its name, and returns a stream
+ * that still yields every byte. Unknown content passes (the service has the last word);
+ * content that is clearly not media, or media of another kind, is refused.
+ */
+export async function checkContent(stream: Readable, file: FileToUpload, expected: MediaKind): Promise<Readable> {
+	const { head, rest } = await peek(stream, 16);
+	if (head.length === 0) {
+		throw inputError(`${file.label} ("${file.fileName}") is empty (0 bytes).`, file.field, 'Check the node that produced this file.');
+	}
+	const found = sniffContent(head);
+	if (found && !found.kinds.includes(expected)) {
+		rest.destroy();
+		throw inputError(
+			`${file.label} ("${file.fileName}") is named as ${article(expected)} file, but its content is ${found.what}.`,
+			file.field,
+			`Accepted: ${ACCEPTED_TYPES_TEXT}. Check that the binary property holds the file you meant.`,
+		);
+	}
+	return rest;
+}
+
+/** The first `bytes` of a stream, and a stream of all of it (the head put back in front). */
+async function peek(stream: Readable, bytes: number): Promise<{ head: Buffer; rest: Readable }> {
+	const iterator = stream[Symbol.asyncIterator]();
+	const taken: Buffer[] = [];
+	let length = 0;
+	let finished = false;
+	while (length < bytes) {
+		const next = await iterator.next();
+		if (next.done) {
+			finished = true;
+			break;
+		}
+		const chunk = Buffer.isBuffer(next.value) ? next.value : Buffer.from(next.value);
+		taken.push(chunk);
+		length += chunk.length;
+	}
+	const head = Buffer.concat(taken);
+	async function* everything() {
+		if (head.length > 0) yield head;
+		if (finished) return;
+		for (;;) {
+			const next = await iterator.next();
+			if (next.done) return;
+			yield next.value as Buffer;
+		}
+	}
+	const rest = Readable.from(everything(), { objectMode: false });
+	rest.once('close', () => {
+		if (!stream.destroyed) stream.destroy();
+	});
+	return { head, rest };
+}
+
+function article(kind: MediaKind): string {
+	return kind === 'image' ? 'an image' : kind === 'audio' ? 'an audio' : 'a video';
+}
+
+export function formatBytes(bytes: number): string {
+	if (bytes >= 1024 * 1024 * 1024) return `${(bytes / 1024 / 1024 / 1024).toFixed(2)} GB`;
+	if (bytes >= 1024 * 1024) return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+	if (bytes >= 1024) return `${(bytes / 1024).toFixed(1)} KB`;
+	return `${bytes} bytes`;
+}

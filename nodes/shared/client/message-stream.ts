@@ -1,0 +1,151 @@
+import { createParser, type EventSourceMessage } from 'eventsource-parser';
+import { type AgentEvent, TextCollector, parseAgentEvents } from './agent-events';
+import { cancelledError, NemoApiError } from './errors';
+import type { StreamAnswer } from './transport';
+
+/**
+ * Reads the editing agent's event stream (`/run_sse`) to its end, with eventsource-parser:
+ * collects the text for the user, counts tool activity, and enforces the documented limits
+ * (15 min hard; 10 min of keep-alives only). It never sends anything: a dropped stream is
+ * reported to the caller, which recovers by reading the session state, never by re-sending.
+ */
+
+export interface StreamLimits {
+	/** The service's own hard limit for one message. */
+	hardLimitMs: number;
+	/** Only keep-alives for this long means the job is stuck. */
+	heartbeatOnlyLimitMs: number;
+	/** Bytes one event may buffer; beyond it the stream is not the agent talking. */
+	maxEventBytes: number;
+}
+
+export const DEFAULT_STREAM_LIMITS: StreamLimits = {
+	hardLimitMs: 15 * 60_000,
+	heartbeatOnlyLimitMs: 10 * 60_000,
+	maxEventBytes: 16 * 1024 * 1024,
+};
+
+export type StreamEnd = 'closed' | 'dropped' | 'timedOut';
+
+export interface StreamOutcome {
+	end: StreamEnd;
+	text: string;
+	toolCalls: number;
+	heartbeats: number;
+	events: number;
+	/** An error the agent reported mid-stream. */
+	agentError?: { message: string; code?: string };
+	/** Why the stream ended early, when it did. */
+	problem?: NemoApiError;
+}
+
+export async function readAgentStream(
+	answer: StreamAnswer,
+	options: { limits: StreamLimits; signal?: AbortSignal; onActivity?: (event: AgentEvent) => void },
+): Promise<StreamOutcome> {
+	const { limits, signal } = options;
+	const collector = new TextCollector();
+	const seenEventIds = new Set<string>();
+	const outcome: StreamOutcome = { end: 'closed', text: '', toolCalls: 0, heartbeats: 0, events: 0 };
+	let timeout: NemoApiError | undefined;
+	let oversized = false;
+	/** The stream's last event was not whole JSON: if nothing follows it, the stream was cut. */
+	let lastEventGarbled = false;
+
+	const stopWith = (error: NemoApiError) => {
+		timeout = error;
+		answer.body.destroy();
+	};
+	const hardTimer = setTimeout(
+		() => stopWith(new NemoApiError(`The edit ran longer than ${minutes(limits.hardLimitMs)} (the service's limit for one message).`, { kind: 'timeout', operation: 'the edit' })),
+		limits.hardLimitMs,
+	);
+	let quietTimer: NodeJS.Timeout | undefined;
+	const restartQuietTimer = () => {
+		if (quietTimer) clearTimeout(quietTimer);
+		quietTimer = setTimeout(
+			() => stopWith(new NemoApiError(`The edit sent only keep-alives for ${minutes(limits.heartbeatOnlyLimitMs)}: it looks stuck.`, { kind: 'timeout', operation: 'the edit' })),
+			limits.heartbeatOnlyLimitMs,
+		);
+	};
+	restartQuietTimer();
+	const onAbort = () => answer.body.destroy();
+	signal?.addEventListener('abort', onAbort, { once: true });
+
+	const handle = (message: EventSourceMessage) => {
+		// A repeated SSE id is a duplicated event: count it once.
+		if (message.id) {
+			if (seenEventIds.has(message.id)) return;
+			seenEventIds.add(message.id);
+		}
+		for (const event of parseAgentEvents(message.data)) {
+			lastEventGarbled = event.kind === 'unknown' && event.garbled === true;
+			outcome.events++;
+			options.onActivity?.(event);
+			switch (event.kind) {
+				case 'heartbeat':
+					outcome.heartbeats++;
+					break;
+				case 'text':
+					collector.add(event);
+					restartQuietTimer();
+					break;
+				case 'toolCall':
+					outcome.toolCalls++;
+					restartQuietTimer();
+					break;
+				case 'toolResult':
+					restartQuietTimer();
+					break;
+				case 'error':
+					outcome.agentError = { message: event.message, code: event.code };
+					break;
+			}
+		}
+	};
+	const parser = createParser({
+		onEvent: handle,
+		onError: (error) => {
+			if (error.type === 'max-buffer-size-exceeded') {
+				oversized = true;
+				answer.body.destroy();
+			}
+		},
+		maxBufferSize: limits.maxEventBytes,
+	});
+
+	const decoder = new TextDecoder('utf-8');
+	try {
+		for await (const chunk of answer.body) parser.feed(decoder.decode(chunk as Buffer, { stream: true }));
+		parser.feed(decoder.decode());
+		// Whatever is left without its closing blank line is the last event.
+		parser.reset({ consume: true });
+		if (lastEventGarbled) {
+			outcome.end = 'dropped';
+			outcome.problem = new NemoApiError('The event stream ended in the middle of an event.', { kind: 'network', operation: 'the edit' });
+		}
+	} catch (error) {
+		if (signal?.aborted) throw cancelledError('the edit');
+		if (timeout) {
+			outcome.end = 'timedOut';
+			outcome.problem = timeout;
+		} else if (oversized) {
+			outcome.end = 'dropped';
+			outcome.problem = new NemoApiError(`An event in the stream was larger than ${Math.round(limits.maxEventBytes / 1024 / 1024)} MB; the stream was closed.`, { kind: 'protocol', operation: 'the edit' });
+		} else {
+			outcome.end = 'dropped';
+			outcome.problem = new NemoApiError('The connection dropped while the edit was streaming.', { kind: 'network', operation: 'the edit', cause: error });
+		}
+	} finally {
+		clearTimeout(hardTimer);
+		if (quietTimer) clearTimeout(quietTimer);
+		signal?.removeEventListener('abort', onAbort);
+	}
+	if (signal?.aborted) throw cancelledError('the edit');
+	outcome.text = collector.text();
+	return outcome;
+}
+
+function minutes(ms: number): string {
+	return ms >= 60_000 ? `${Math.round(ms / 60_000)} min` : `${Math.round(ms / 1000)} s`;
+}

@@ -1,0 +1,248 @@
+import { randomBytes } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import { sleep } from './abort';
+import type { ApiCaller } from './api-caller';
+import { NemoApiError, isNemoApiError, truncate } from './errors';
+import { header } from './transport';
+import { asNumber, asRecord, asString, firstDefined } from './values';
+
+/**
+ * Export: starting a render of the session's draft, polling it to the end with backoff,
+ * cancelling it, and downloading the MP4 (from the output URL, or `/download` as fallback).
+ */
+
+export type RenderState = 'pending' | 'processing' | 'completed' | 'failed' | 'cancelled' | (string & {});
+
+export interface RenderStatus {
+	renderId: string;
+	status: RenderState;
+	/** 0–100, when the service says. */
+	progress?: number;
+	outputUrl?: string;
+	durationSec?: number;
+	sizeBytes?: number;
+	error?: string;
+}
+
+export interface PollingOptions {
+	/** First wait after starting; then each wait grows by `factor` up to `maxDelayMs`. */
+	initialDelayMs: number;
+	factor: number;
+	maxDelayMs: number;
+	/** Give up waiting after this long (the render may still finish). */
+	timeoutMs: number;
+	/** Status reads that may fail in a row (5xx, 429, network) before giving up. */
+	maxConsecutiveFailures: number;
+}
+
+export const DEFAULT_POLLING: PollingOptions = {
+	initialDelayMs: 1_000,
+	factor: 1.5,
+	maxDelayMs: 15_000,
+	timeoutMs: 20 * 60_000,
+	maxConsecutiveFailures: 5,
+};
+
+export function newRenderId(): string {
+	return `render_${Date.now()}_${randomBytes(4).toString('hex')}`;
+}
+
+/** Starts a render. A failed submit is retried once with a NEW id, as the API requires. */
+export async function startRender(
+	api: ApiCaller,
+	sessionId: string,
+	draft: unknown,
+	options: { signal?: AbortSignal; quality?: string } = {},
+): Promise<{ renderId: string }> {
+	const submit = async (renderId: string) => {
+		await api.call({
+			method: 'POST',
+			path: '/api/render/proxy/lambda',
+			operation: 'starting the export',
+			// sessionId is camelCase here: the one exception in the API.
+			json: { id: renderId, sessionId, draft, output: { format: 'mp4', quality: options.quality ?? 'high' } },
+			signal: options.signal,
+		});
+		return { renderId };
+	};
+	try {
+		return await submit(newRenderId());
+	} catch (error) {
+		if (!isNemoApiError(error) || !isWorthResubmitting(error)) throw error;
+		return submit(newRenderId());
+	}
+}
+
+function isWorthResubmitting(error: NemoApiError): boolean {
+	if (error.kind === 'cancelled' || error.kind === 'input') return false;
+	// A plan limit, credits or a bad token do not change with a new id.
+	return !(error.code !== undefined && [402, 1001, 1002, 2001, 400].includes(error.code));
+}
+
+export async function getRenderStatus(api: ApiCaller, renderId: string, options: { signal?: AbortSignal; retryRateLimit?: boolean } = {}): Promise<RenderStatus> {
+	const data = await api.call({
+		method: 'GET',
+		path: `/api/render/proxy/lambda/${encodeURIComponent(renderId)}`,
+		operation: 'reading the export status',
+		signal: options.signal,
+		retryRateLimit: options.retryRateLimit,
+	});
+	return readRenderStatus(renderId, data);
+}
+
+/**
+ * Accepts the three documented status shapes:
+ * (1) {status, progress, output:{url, duration, size}, error}
+ * (2) {success, data:{id, status, progress, outputUrl, createdAt, completedAt}} (unwrapped before here)
+ * (3) {taskId, status, progress, output:{url}}
+ */
+export function readRenderStatus(renderId: string, data: unknown): RenderStatus {
+	const record = asRecord(data);
+	const output = asRecord(record.output);
+	const status = (asString(record.status) ?? 'pending').toLowerCase();
+	return {
+		renderId: asString(record.id) ?? renderId,
+		status: status === 'complete' || status === 'succeeded' || status === 'success' ? 'completed' : status,
+		progress: asNumber(record.progress),
+		outputUrl: firstDefined(asString(output.url), asString(record.outputUrl), asString(record.output_url), asString(record.url)) || undefined,
+		durationSec: firstDefined(asNumber(output.duration), asNumber(record.duration)),
+		sizeBytes: firstDefined(asNumber(output.size), asNumber(record.size)),
+		error: asString(record.error) ?? asString(asRecord(record.error).message) ?? asString(record.errorMessage),
+	};
+}
+
+export async function cancelRender(api: ApiCaller, renderId: string): Promise<void> {
+	await api.call({
+		method: 'POST',
+		path: `/api/render/proxy/lambda/${encodeURIComponent(renderId)}/cancel`,
+		operation: 'cancelling the export',
+		headersTimeoutMs: 10_000,
+		bodyTimeoutMs: 10_000,
+		retryRateLimit: false,
+	});
+}
+
+/**
+ * Polls until the render completes. Short renders are noticed within about a second; long ones
+ * cost few requests (the wait grows to `maxDelayMs`). A few failed reads in a row are tolerated.
+ * When the signal fires (the execution was stopped), the render is cancelled too.
+ */
+export async function waitForRender(
+	api: ApiCaller,
+	renderId: string,
+	options: { polling: PollingOptions; signal?: AbortSignal; onStatus?: (status: RenderStatus) => void },
+): Promise<RenderStatus> {
+	const { polling, signal } = options;
+	const startedAt = Date.now();
+	let delay = polling.initialDelayMs;
+	let failures = 0;
+	try {
+		for (;;) {
+			const remaining = polling.timeoutMs - (Date.now() - startedAt);
+			if (remaining <= 0) throw renderTimeout(renderId, polling.timeoutMs);
+			await sleep(Math.min(delay, remaining), signal, 'the export');
+			delay = Math.min(delay * polling.factor, polling.maxDelayMs);
+
+			let status: RenderStatus;
+			try {
+				status = await getRenderStatus(api, renderId, { signal, retryRateLimit: false });
+				failures = 0;
+			} catch (error) {
+				if (!isNemoApiError(error)) throw error;
+				if (error.code === 404 || error.httpStatus === 404) throw renderVanished(renderId);
+				if (!error.isTransient || ++failures >= polling.maxConsecutiveFailures) throw error;
+				continue;
+			}
+			options.onStatus?.(status);
+			if (status.status === 'completed') return status;
+			if (status.status === 'failed' || status.status === 'cancelled' || status.status === 'canceled') {
+				throw new NemoApiError(`The export ${renderId} ${status.status === 'failed' ? 'failed' : 'was cancelled'}${status.error ? `: ${truncate(status.error, 300)}` : '.'}`, {
+					kind: 'api',
+					operation: 'the export',
+					description: 'Check the timeline (the timeline field of the previous node) and export again.',
+				});
+			}
+		}
+	} catch (error) {
+		if (isNemoApiError(error) && error.kind === 'cancelled') {
+			// The user stopped the workflow: stop the render too, best effort and briefly.
+			await cancelRender(api, renderId).catch(() => undefined);
+		}
+		throw error;
+	}
+}
+
+function renderTimeout(renderId: string, timeoutMs: number): NemoApiError {
+	return new NemoApiError(`The export ${renderId} did not finish within ${Math.round(timeoutMs / 60_000)} min.`, {
+		kind: 'timeout',
+		operation: 'the export',
+		description: `It may still finish: use Nemo Export with the operation "Get Status" and render id ${renderId} later, or raise the timeout.`,
+	});
+}
+
+function renderVanished(renderId: string): NemoApiError {
+	return new NemoApiError(`The export ${renderId} is no longer known to NemoVideo (404 while waiting for it).`, {
+		kind: 'api',
+		code: 404,
+		httpStatus: 404,
+		operation: 'the export',
+		description: 'Start the export again.',
+	});
+}
+
+export interface RenderDownload {
+	stream: Readable;
+	sizeBytes?: number;
+	contentType: string;
+	/** Where it came from (no credentials in it). */
+	url: string;
+	usedFallback: boolean;
+}
+
+export function renderDownloadPath(renderId: string): string {
+	return `/api/render/proxy/${encodeURIComponent(renderId)}/download`;
+}
+
+/** Opens the finished MP4 as a stream: the output URL first, the `/download` endpoint if that fails. */
+export async function openRenderDownload(api: ApiCaller, status: RenderStatus, signal?: AbortSignal): Promise<RenderDownload> {
+	let firstProblem: string | undefined;
+	if (status.outputUrl) {
+		try {
+			const answer = await api.transport.fetchUrl(status.outputUrl, { signal, operation: 'downloading the video' });
+			if (answer.status >= 200 && answer.status < 300) return toDownload(answer, false);
+			answer.body.resume();
+			firstProblem = `the output URL answered HTTP ${answer.status}`;
+		} catch (error) {
+			if (isNemoApiError(error) && error.kind === 'cancelled') throw error;
+			firstProblem = `the output URL failed (${isNemoApiError(error) ? error.message : String(error)})`;
+		}
+	}
+	const token = await api.tokens.getToken(signal);
+	const answer = await api.transport.fetchUrl(api.transport.urlFor(renderDownloadPath(status.renderId)), {
+		token,
+		signal,
+		operation: 'downloading the video',
+	});
+	if (answer.status >= 200 && answer.status < 300) return toDownload(answer, true);
+	answer.body.resume();
+	throw new NemoApiError(
+		`The finished video could not be downloaded: ${firstProblem ? `${firstProblem}, and ` : ''}the download endpoint answered HTTP ${answer.status}.`,
+		{
+			kind: 'api',
+			httpStatus: answer.status,
+			operation: 'downloading the video',
+			description: `Try again later with Nemo Export, operation "Get Status" and render id ${status.renderId}.`,
+		},
+	);
+}
+
+function toDownload(answer: Awaited<ReturnType<ApiCaller['transport']['fetchUrl']>>, usedFallback: boolean): RenderDownload {
+	const length = Number(header(answer.headers, 'content-length'));
+	return {
+		stream: answer.body,
+		sizeBytes: Number.isFinite(length) && length > 0 ? length : undefined,
+		contentType: header(answer.headers, 'content-type')?.split(';')[0] ?? 'video/mp4',
+		url: answer.url,
+		usedFallback,
+	};
+}

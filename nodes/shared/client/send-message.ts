@@ -1,0 +1,159 @@
+import { sleep } from './abort';
+import type { ApiCaller } from './api-caller';
+import { APP_NAME } from './constants';
+import { NemoApiError, isNemoApiError, truncate } from './errors';
+import { translateGuiText } from './gui-text';
+import { DEFAULT_STREAM_LIMITS, type StreamLimits, type StreamOutcome, readAgentStream } from './message-stream';
+import { type SessionState, getSessionState } from './session-state';
+import { type Timeline, describeChanges } from './timeline';
+
+/**
+ * Sends one instruction to a session's editing agent and reports what it did.
+ *
+ * The message is sent exactly once: every send is charged. The state is read before sending
+ * (which also proves the token and session, so their recoveries happen before any charge), and
+ * after the stream closes. When the agent closes without a word (about 30% of edits), the
+ * difference between the two states is the answer. When the stream drops or stalls, the state
+ * is polled (30 s, then every 60 s, up to 5 unchanged polls) instead of sending again.
+ */
+
+export interface RecoveryOptions {
+	firstPollDelayMs: number;
+	pollIntervalMs: number;
+	maxUnchangedPolls: number;
+}
+
+export const DEFAULT_RECOVERY: RecoveryOptions = { firstPollDelayMs: 30_000, pollIntervalMs: 60_000, maxUnchangedPolls: 5 };
+
+export interface MessageResult {
+	/** What the agent said (translated for n8n), or a summary of the changes when it said nothing. */
+	message: string;
+	/** Whether the agent replied with text. */
+	replied: boolean;
+	/** What changed in the timeline, in words. */
+	changes: string[];
+	timeline: Timeline;
+	/** The draft after the edit, as the export wants it. */
+	draft: unknown;
+	/** The stream ended abnormally and the outcome was read from the session state instead. */
+	recoveredFrom?: 'dropped stream' | 'stalled stream';
+}
+
+export interface SendMessageOptions {
+	signal?: AbortSignal;
+	limits?: StreamLimits;
+	recovery?: RecoveryOptions;
+}
+
+const NOT_RESENT = 'The message was not sent again, to avoid a second charge.';
+
+export async function sendMessage(api: ApiCaller, sessionId: string, text: string, options: SendMessageOptions = {}): Promise<MessageResult> {
+	const { signal } = options;
+	const limits = options.limits ?? DEFAULT_STREAM_LIMITS;
+	const before = await getSessionState(api, sessionId, signal);
+
+	let outcome: StreamOutcome;
+	try {
+		const answer = await api.openStreamOnce(
+			{
+				method: 'POST',
+				path: '/run_sse',
+				operation: 'sending the instruction',
+				json: { app_name: APP_NAME, user_id: 'me', session_id: sessionId, new_message: { parts: [{ text }] } },
+				signal,
+				headersTimeoutMs: 2 * 60_000,
+				bodyTimeoutMs: limits.heartbeatOnlyLimitMs,
+			},
+			'text/event-stream',
+		);
+		outcome = await readAgentStream(answer, { limits, signal });
+	} catch (error) {
+		if (!isNemoApiError(error)) throw error;
+		if (error.kind === 'cancelled' || !mayHaveReachedTheService(error)) throw withNote(error, NOT_RESENT);
+		// No stream, but the request may have been received: find out from the state.
+		outcome = { end: 'dropped', text: '', toolCalls: 0, heartbeats: 0, events: 0, problem: error };
+	}
+
+	if (outcome.agentError) {
+		throw new NemoApiError(`The NemoVideo editor reported an error: ${truncate(translateGuiText(outcome.agentError.message), 300)}`, {
+			kind: 'api',
+			operation: 'the edit',
+			description: `${NOT_RESENT} Check the instruction and the session's media, then try again.`,
+		});
+	}
+	if (outcome.end !== 'closed') return recoverFromBrokenStream(api, sessionId, before, outcome, options);
+
+	const after = await getSessionState(api, sessionId, signal);
+	return resultFrom(outcome.text, before, after);
+}
+
+function resultFrom(text: string, before: SessionState, after: SessionState, recoveredFrom?: MessageResult['recoveredFrom']): MessageResult {
+	const changes = describeChanges(before.timeline, after.timeline);
+	const replied = text.trim() !== '';
+	let message: string;
+	if (replied) message = translateGuiText(text);
+	else if (changes.length > 0) message = `Done. Changes: ${changes.join('; ')}.`;
+	else if (before.fingerprint !== after.fingerprint) message = 'Done. The session changed (its media), but the timeline did not.';
+	else message = 'The editor finished without a reply, and the timeline did not change.';
+	return { message, replied, changes, timeline: after.timeline, draft: after.draft, recoveredFrom };
+}
+
+async function recoverFromBrokenStream(
+	api: ApiCaller,
+	sessionId: string,
+	before: SessionState,
+	outcome: StreamOutcome,
+	options: SendMessageOptions,
+): Promise<MessageResult> {
+	const recovery = options.recovery ?? DEFAULT_RECOVERY;
+	const how = outcome.end === 'timedOut' ? 'stalled stream' : 'dropped stream';
+	let previous = before.fingerprint;
+	let unchangedPolls = 0;
+	let pollFailures = 0;
+	await sleep(recovery.firstPollDelayMs, options.signal, 'the edit');
+	for (;;) {
+		let now: SessionState | undefined;
+		try {
+			now = await getSessionState(api, sessionId, options.signal);
+			pollFailures = 0;
+		} catch (error) {
+			if (!isNemoApiError(error) || !error.isTransient || ++pollFailures > recovery.maxUnchangedPolls) throw error;
+		}
+		if (now) {
+			if (now.fingerprint === before.fingerprint) {
+				if (++unchangedPolls >= recovery.maxUnchangedPolls) break;
+			} else if (now.fingerprint === previous) {
+				// Changed, and settled since the last poll: that is the edit's outcome.
+				const result = resultFrom(outcome.text, before, now, how);
+				result.message = `${result.message}\n(The connection to the editor ${outcome.end === 'timedOut' ? 'stalled' : 'dropped'}; the outcome was read from the session. ${NOT_RESENT})`;
+				return result;
+			}
+			previous = now.fingerprint;
+		}
+		await sleep(recovery.pollIntervalMs, options.signal, 'the edit');
+	}
+	const reason = outcome.problem?.message ?? 'The stream ended early.';
+	throw new NemoApiError(`${reason} The session did not change in ${unchangedPolls} checks afterwards.`, {
+		kind: outcome.end === 'timedOut' ? 'timeout' : 'network',
+		operation: 'the edit',
+		description: `${NOT_RESENT} The edit may still appear later (it may have been charged): check the session's timeline before sending the instruction again.`,
+	});
+}
+
+/** Errors after which the instruction may have reached the service (not a refused connection or an API refusal). */
+function mayHaveReachedTheService(error: NemoApiError): boolean {
+	if (error.kind === 'api' || error.kind === 'input') return false;
+	return !/connection refused|could not be found/.test(error.message);
+}
+
+function withNote(error: NemoApiError, note: string): NemoApiError {
+	if (error.kind === 'cancelled') return error;
+	return new NemoApiError(error.message, {
+		kind: error.kind,
+		code: error.code,
+		httpStatus: error.httpStatus,
+		operation: error.operation,
+		field: error.field,
+		description: `${note} ${error.description ?? ''}`.trim(),
+	});
+}

@@ -1,0 +1,184 @@
+import { PassThrough, Transform } from 'node:stream';
+import FormData from 'form-data';
+import type { ApiCaller, RawBody } from './api-caller';
+import { APP_NAME, type MediaKind } from './constants';
+import { NemoApiError, inputError, truncate } from './errors';
+import { type FileToUpload, checkContent, checkFileBeforeUpload } from './media-files';
+import { asArray, asNumber, asRecord, asString } from './values';
+
+/**
+ * Uploads into a session: files as one streaming multipart request (field `files`), or URLs
+ * that the service fetches itself. Files are checked before the first byte goes out, and
+ * streamed from their source to the socket: memory does not grow with the file size.
+ */
+
+export interface UploadedFile {
+	fileName: string;
+	fileType: string;
+	url?: string;
+	durationSec?: number;
+	width?: number;
+	height?: number;
+	fps?: number;
+	hash?: string;
+}
+
+export interface UploadOptions {
+	signal?: AbortSignal;
+	/** Abort when no byte moved for this long (the server stopped reading). */
+	stallTimeoutMs?: number;
+	/** Time allowed for the answer after the last byte went out (the service probes the media). */
+	answerTimeoutMs?: number;
+}
+
+const DEFAULT_STALL_TIMEOUT_MS = 120_000;
+const DEFAULT_ANSWER_TIMEOUT_MS = 10 * 60_000;
+
+export async function uploadFiles(api: ApiCaller, sessionId: string, files: FileToUpload[], options: UploadOptions = {}): Promise<UploadedFile[]> {
+	if (files.length === 0) return [];
+	const kinds = files.map((file) => checkFileBeforeUpload(file));
+	const stall = new StallWatch(options.stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS);
+	const signal = AbortSignal.any([stall.signal, ...(options.signal ? [options.signal] : [])]);
+	try {
+		const data = await api.call({
+			method: 'POST',
+			path: `/api/upload-video/${APP_NAME}/me/${encodeURIComponent(sessionId)}`,
+			operation: files.length === 1 ? `upload of "${files[0].fileName}"` : `upload of ${files.length} files`,
+			signal,
+			headersTimeoutMs: options.answerTimeoutMs ?? DEFAULT_ANSWER_TIMEOUT_MS,
+			bodyTimeoutMs: options.answerTimeoutMs ?? DEFAULT_ANSWER_TIMEOUT_MS,
+			body: () => multipartBody(files, kinds, stall),
+		});
+		return readUploadedFiles(data);
+	} catch (error) {
+		if (stall.fired && !options.signal?.aborted) {
+			throw new NemoApiError(`The upload stalled: no data moved for ${Math.round(stall.timeoutMs / 1000)} s.`, {
+				kind: 'timeout',
+				operation: 'upload',
+				description: 'The connection to NemoVideo stopped taking data. Try again later.',
+			});
+		}
+		throw error;
+	} finally {
+		stall.stop();
+	}
+}
+
+/** Uploads by URL: the service downloads the files. Only http(s) URLs are accepted. */
+export async function uploadUrls(api: ApiCaller, sessionId: string, urls: Array<{ url: string; field: string; label: string }>, options: UploadOptions = {}): Promise<UploadedFile[]> {
+	if (urls.length === 0) return [];
+	const checked = urls.map((entry) => checkMediaUrl(entry.url, entry.field, entry.label));
+	const data = await api.call({
+		method: 'POST',
+		path: `/api/upload-video/${APP_NAME}/me/${encodeURIComponent(sessionId)}`,
+		operation: urls.length === 1 ? `upload from ${truncate(checked[0], 120)}` : `upload of ${urls.length} URLs`,
+		json: { urls: checked, source_type: 'url' },
+		signal: options.signal,
+		headersTimeoutMs: options.answerTimeoutMs ?? DEFAULT_ANSWER_TIMEOUT_MS,
+		bodyTimeoutMs: options.answerTimeoutMs ?? DEFAULT_ANSWER_TIMEOUT_MS,
+	});
+	return readUploadedFiles(data);
+}
+
+/** A media URL must be absolute http(s): `file:`, `data:`, `javascript:` and relative URLs are refused. */
+export function checkMediaUrl(raw: unknown, field: string, label: string): string {
+	const text = typeof raw === 'string' ? raw.trim() : '';
+	if (!text) throw inputError(`${label} is empty.`, field, 'Give an http(s) URL of the media file, e.g. https://example.com/clip.mp4.');
+	let url: URL;
+	try {
+		url = new URL(text);
+	} catch {
+		throw inputError(`${label} "${truncate(text, 120)}" is not a valid URL.`, field, 'Give an absolute http(s) URL, e.g. https://example.com/clip.mp4.');
+	}
+	if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+		throw inputError(
+			`${label} uses ${url.protocol} which is not allowed; only http(s) URLs can be fetched by NemoVideo.`,
+			field,
+			'Upload the file as binary data instead, or give an http(s) URL.',
+		);
+	}
+	return url.href;
+}
+
+export function readUploadedFiles(data: unknown): UploadedFile[] {
+	return asArray(asRecord(data).files).map((entry) => {
+		const file = asRecord(entry);
+		return {
+			fileName: asString(file.filename) ?? asString(file.name) ?? '',
+			fileType: asString(file.file_type) ?? asString(file.type) ?? '',
+			url: asString(file.cdn_url) ?? asString(file.url),
+			durationSec: asNumber(file.duration),
+			width: asNumber(file.width),
+			height: asNumber(file.height),
+			fps: asNumber(file.fps),
+			hash: asString(file.hash),
+		};
+	});
+}
+
+async function multipartBody(files: FileToUpload[], kinds: MediaKind[], stall: StallWatch): Promise<RawBody> {
+	const form = new FormData();
+	for (const [index, file] of files.entries()) {
+		const content = await checkContent(await file.open(), file, kinds[index]);
+		form.append('files', content, {
+			filename: file.fileName,
+			contentType: file.mimeType,
+			knownLength: file.size,
+		});
+	}
+	const body = new PassThrough({ highWaterMark: 256 * 1024 });
+	// form-data is a legacy stream: forward its errors, or the request would wait forever.
+	form.once('error', (error) => body.destroy(error));
+	const meter = stall.meter();
+	form.pipe(meter).pipe(body);
+	meter.once('error', (error) => body.destroy(error));
+	// A known Content-Length lets the service refuse an oversized upload before reading it.
+	const headers = form.getHeaders() as Record<string, string>;
+	if (form.hasKnownLength() && files.every((file) => file.size !== undefined)) {
+		headers['content-length'] = String(form.getLengthSync());
+	}
+	return { stream: body, headers };
+}
+
+/** Fires its signal when no byte passed through its meter for `timeoutMs`. */
+class StallWatch {
+	private readonly controller = new AbortController();
+	private lastProgress = Date.now();
+	private timer?: NodeJS.Timeout;
+	fired = false;
+
+	constructor(readonly timeoutMs: number) {}
+
+	get signal(): AbortSignal {
+		return this.controller.signal;
+	}
+
+	meter(): Transform {
+		this.lastProgress = Date.now();
+		this.stop();
+		this.timer = setInterval(() => {
+			if (Date.now() - this.lastProgress > this.timeoutMs) {
+				this.fired = true;
+				this.stop();
+				this.controller.abort(new Error('upload stalled'));
+			}
+		}, Math.min(1_000, this.timeoutMs));
+		this.timer.unref();
+		return new Transform({
+			transform: (chunk, _encoding, callback) => {
+				this.lastProgress = Date.now();
+				callback(null, chunk);
+			},
+			flush: (callback) => {
+				// All bytes are out: from here on, the answer timeout applies, not the stall watch.
+				this.stop();
+				callback();
+			},
+		});
+	}
+
+	stop(): void {
+		if (this.timer) clearInterval(this.timer);
+		this.timer = undefined;
+	}
+}

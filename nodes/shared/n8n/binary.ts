@@ -1,0 +1,67 @@
+import { Readable } from 'node:stream';
+import type { IBinaryData, IExecuteFunctions } from 'n8n-workflow';
+import { type FileToUpload, type RenderDownload, inputError } from '../client';
+
+/**
+ * n8n binary data in and out, without holding a video in memory: input is streamed from n8n's
+ * binary store when the binary has an id (filesystem / S3 modes), and output is handed to
+ * prepareBinaryData as a stream (n8n writes it to its store as it arrives).
+ */
+
+/** The n8n binary property `propertyName` of an item, as a file the client can stream. */
+export async function fileFromBinaryProperty(
+	context: IExecuteFunctions,
+	itemIndex: number,
+	propertyName: string,
+	field: string,
+	what: string,
+): Promise<FileToUpload> {
+	const name = propertyName.trim();
+	const label = `${what} (binary property "${name}")`;
+	if (!name) throw inputError(`The name of the binary property for ${what} is empty.`, field, 'Enter the name of the binary property that holds the file, e.g. "data".');
+	const binary = context.getInputData()[itemIndex]?.binary?.[name];
+	if (!binary) {
+		const available = Object.keys(context.getInputData()[itemIndex]?.binary ?? {});
+		throw inputError(
+			`The item has no binary property "${name}" for ${what}.`,
+			field,
+			available.length
+				? `This item's binary properties are: ${available.map((key) => `"${key}"`).join(', ')}. Enter one of them.`
+				: 'This item has no binary data at all: add a node before this one that reads or downloads the file, or choose the URL input instead.',
+		);
+	}
+	const fileName = binary.fileName ?? `${name}.${binary.fileExtension ?? 'bin'}`;
+	if (binary.id) {
+		const id = binary.id;
+		const metadata = await context.helpers.getBinaryMetadata(id);
+		return {
+			fileName: metadata.fileName ?? fileName,
+			mimeType: metadata.mimeType ?? binary.mimeType,
+			size: metadata.fileSize,
+			label,
+			field,
+			open: () => context.helpers.getBinaryStream(id, 256 * 1024),
+		};
+	}
+	// Default binary mode: n8n already holds the file in the item, base64-encoded.
+	return {
+		fileName,
+		mimeType: binary.mimeType,
+		size: base64Length(binary.data),
+		label,
+		field,
+		open: () => Readable.from([Buffer.from(binary.data, 'base64')]),
+	};
+}
+
+/** The finished video as n8n binary data, streamed into n8n's binary store. */
+export async function binaryFromDownload(context: IExecuteFunctions, download: RenderDownload, fileName: string): Promise<IBinaryData> {
+	const binary = await context.helpers.prepareBinaryData(download.stream, fileName, download.contentType || 'video/mp4');
+	binary.fileName = fileName;
+	return binary;
+}
+
+function base64Length(data: string): number {
+	const padding = data.endsWith('==') ? 2 : data.endsWith('=') ? 1 : 0;
+	return Math.floor((data.length * 3) / 4) - padding;
+}

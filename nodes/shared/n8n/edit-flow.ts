@@ -1,0 +1,89 @@
+import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
+import { type FileToUpload, type NemoClient, type UploadedFile, checkMediaUrl } from '../client';
+import { fileFromBinaryProperty } from './binary';
+import { exportSession } from './export-flow';
+import type { CommonOptions, MediaInput, ResultDelivery } from './parameters';
+
+/**
+ * The flow behind Face Swap, Audio Replace and Edit: put the media into a session, send one
+ * instruction, and optionally export. Node files only read their parameters and describe
+ * the instruction; everything else happens here, the same way for all three.
+ */
+
+export interface EditRequest {
+	itemIndex: number;
+	signal: AbortSignal;
+	/** An existing session, or undefined to start one. */
+	sessionId?: string;
+	inputs: MediaInput[];
+	/** The instruction, written once the uploaded files' names are known. */
+	instruction: (files: Record<string, UploadedFile | undefined>) => string;
+	delivery: ResultDelivery;
+	options: CommonOptions;
+}
+
+export async function runEdit(context: IExecuteFunctions, client: NemoClient, request: EditRequest): Promise<INodeExecutionData> {
+	const { itemIndex, signal } = request;
+
+	// Check every input before creating a session or sending a byte.
+	const files: Array<{ key: string; file: FileToUpload }> = [];
+	const urls: Array<{ key: string; url: string; field: string; label: string }> = [];
+	for (const input of request.inputs) {
+		if (input.source === 'binary') {
+			const field = `${input.key}BinaryProperty`;
+			files.push({ key: input.key, file: await fileFromBinaryProperty(context, itemIndex, input.propertyName, field, input.label) });
+		} else if (input.source === 'url') {
+			const field = `${input.key}Url`;
+			const label = `${input.label} URL`;
+			urls.push({ key: input.key, url: checkMediaUrl(input.url, field, label), field, label });
+		}
+	}
+
+	const session = await client.openSession(request.sessionId, signal);
+	const uploaded: Record<string, UploadedFile | undefined> = {};
+	if (files.length > 0) {
+		const result = await client.inSession(session, (id) => client.uploadFiles(id, files.map((entry) => entry.file), { signal }), signal);
+		files.forEach((entry, index) => (uploaded[entry.key] = result[index]));
+	}
+	if (urls.length > 0) {
+		const result = await client.inSession(session, (id) => client.uploadUrls(id, urls, { signal }), signal);
+		urls.forEach((entry, index) => (uploaded[entry.key] = result[index]));
+	}
+
+	const instruction = request.instruction(uploaded);
+	const outcome = await client.inSession(session, (id) => client.sendMessage(id, instruction, signal), signal);
+
+	const json: IDataObject = {
+		sessionId: session.sessionId,
+		instruction,
+		message: outcome.message,
+		replied: outcome.replied,
+		changes: outcome.changes,
+		timeline: outcome.timeline.summary,
+	};
+	if (outcome.recoveredFrom) json.recoveredFrom = outcome.recoveredFrom;
+	const uploadedFiles = Object.values(uploaded).filter((file): file is UploadedFile => file !== undefined);
+	if (uploadedFiles.length > 0) json.uploadedFiles = uploadedFiles.map(uploadedFileJson);
+
+	if (request.delivery === 'none') return { json };
+	const exported = await exportSession(context, client, {
+		itemIndex,
+		sessionId: session.sessionId,
+		draft: outcome.draft,
+		timeline: outcome.timeline,
+		delivery: request.delivery,
+		options: request.options,
+		signal,
+	});
+	return { json: { ...json, ...exported.json }, binary: exported.binary };
+}
+
+export function uploadedFileJson(file: UploadedFile): IDataObject {
+	const json: IDataObject = { fileName: file.fileName, fileType: file.fileType };
+	if (file.url) json.url = file.url;
+	if (file.durationSec !== undefined) json.durationSec = file.durationSec;
+	if (file.width !== undefined) json.width = file.width;
+	if (file.height !== undefined) json.height = file.height;
+	if (file.fps !== undefined) json.fps = file.fps;
+	return json;
+}

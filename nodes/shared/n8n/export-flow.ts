@@ -1,0 +1,78 @@
+import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
+import { type NemoClient, type RenderStatus, type Timeline, inputError } from '../client';
+import { binaryFromDownload } from './binary';
+import type { CommonOptions } from './parameters';
+
+/**
+ * Export, shared by Nemo Export and the edit nodes' "Export and Return…" results: render the
+ * session's draft to MP4, wait for it, and deliver the video as binary data or as a URL.
+ */
+
+export interface ExportRequest {
+	itemIndex: number;
+	sessionId: string;
+	/** The draft and timeline, when the caller just read them (saves a request). */
+	draft?: unknown;
+	timeline?: Timeline;
+	delivery: 'binary' | 'url';
+	options: CommonOptions;
+	signal: AbortSignal;
+}
+
+export async function exportSession(context: IExecuteFunctions, client: NemoClient, request: ExportRequest): Promise<INodeExecutionData> {
+	let { draft, timeline } = request;
+	if (draft === undefined || timeline === undefined) {
+		const state = await client.getState(request.sessionId, request.signal);
+		draft = state.draft;
+		timeline = state.timeline;
+	}
+	if (!timeline.ready) {
+		throw inputError(
+			`Nothing to export: the timeline of session ${request.sessionId} is empty.`,
+			'sessionId',
+			'Upload a video into the session first (Nemo Upload, or a video input of Face Swap / Audio Replace).',
+		);
+	}
+	const { renderId } = await client.startRender(request.sessionId, draft, request.signal);
+	const status = await client.waitForRender(renderId, { signal: request.signal, timeoutMs: request.options.timeoutMinutes * 60_000 });
+	return deliverRender(context, client, status, {
+		sessionId: request.sessionId,
+		timeline,
+		delivery: request.delivery,
+		options: request.options,
+		signal: request.signal,
+	});
+}
+
+/** Output item for a finished render: its facts, plus the MP4 as binary when asked. */
+export async function deliverRender(
+	context: IExecuteFunctions,
+	client: NemoClient,
+	status: RenderStatus,
+	request: { sessionId?: string; timeline?: Timeline; delivery: 'binary' | 'url'; options: CommonOptions; signal: AbortSignal },
+): Promise<INodeExecutionData> {
+	const json: IDataObject = renderFields(status);
+	if (request.sessionId) json.sessionId = request.sessionId;
+	if (request.timeline) json.timeline = request.timeline.summary;
+	if (request.delivery === 'url') {
+		json.videoUrl = status.outputUrl ?? client.api.transport.urlFor(`/api/render/proxy/${encodeURIComponent(status.renderId)}/download`);
+		return { json };
+	}
+	const download = await client.openDownload(status, request.signal);
+	const fileName = request.options.fileName ?? `nemo-${request.sessionId ?? status.renderId}.mp4`;
+	const binary = await binaryFromDownload(context, download, fileName);
+	json.videoUrl = status.outputUrl ?? download.url;
+	json.fileName = fileName;
+	json.sizeBytes = status.sizeBytes ?? download.sizeBytes ?? json.sizeBytes;
+	return { json, binary: { [request.options.binaryPropertyOutput]: binary } };
+}
+
+export function renderFields(status: RenderStatus): IDataObject {
+	const json: IDataObject = { renderId: status.renderId, status: status.status };
+	if (status.progress !== undefined) json.progress = status.progress;
+	if (status.outputUrl) json.videoUrl = status.outputUrl;
+	if (status.durationSec !== undefined) json.durationSec = status.durationSec;
+	if (status.sizeBytes !== undefined) json.sizeBytes = status.sizeBytes;
+	if (status.error) json.error = status.error;
+	return json;
+}

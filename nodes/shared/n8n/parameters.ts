@@ -1,0 +1,207 @@
+import type { IDisplayOptions, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
+import { checkSessionId, inputError } from '../client';
+
+/**
+ * Parameters every Nemo node shares, described once: the session that chains nodes together,
+ * media inputs (binary, URL, or already in the session), what to do with the result, and the
+ * batch options. Each has a reader next to it, so a node file only lists and calls them.
+ */
+
+// ---------------------------------------------------------------- session
+
+export function sessionIdParameter(options: { required: boolean; displayOptions?: IDisplayOptions }): INodeProperties {
+	return {
+		displayName: 'Session ID',
+		name: 'sessionId',
+		type: 'string',
+		default: '={{ $json.sessionId }}',
+		required: options.required,
+		displayOptions: options.displayOptions,
+		description: options.required
+			? 'The NemoVideo session to work in. By default taken from the sessionId field of the input item (the output of an earlier Nemo node).'
+			: 'The NemoVideo session to work in. By default taken from the sessionId field of the input item (the output of an earlier Nemo node); when empty, a new session is started.',
+	};
+}
+
+/** The session id of an item, checked; undefined when optional and empty. */
+export function readSessionId(context: IExecuteFunctions, itemIndex: number, required: boolean): string | undefined {
+	const raw = context.getNodeParameter('sessionId', itemIndex, '') as unknown;
+	const empty = raw === undefined || raw === null || (typeof raw === 'string' && raw.trim() === '');
+	if (empty) {
+		if (!required) return undefined;
+		throw inputError(
+			'Session ID is empty (the expression evaluated to nothing).',
+			'sessionId',
+			'Connect this node after a Nemo node (its output has sessionId), or enter the id of a session.',
+		);
+	}
+	return checkSessionId(raw, 'sessionId');
+}
+
+// ---------------------------------------------------------------- media inputs
+
+export type MediaSource = 'binary' | 'url' | 'session';
+
+export interface MediaInputSpec {
+	/** Parameter name prefix, e.g. "video" → videoSource, videoBinaryProperty, videoUrl. */
+	key: string;
+	/** Shown to the user, e.g. "Video", "Face Photo". */
+	label: string;
+	defaultBinaryProperty: string;
+	allowSession: boolean;
+	urlPlaceholder: string;
+}
+
+export function mediaInputParameters(spec: MediaInputSpec): INodeProperties[] {
+	const sources = [
+		{ name: 'Binary File', value: 'binary', description: `The ${spec.label.toLowerCase()} is binary data of the input item` },
+		...(spec.allowSession
+			? [{ name: 'Already in the Session', value: 'session', description: `The ${spec.label.toLowerCase()} was uploaded to the session earlier` }]
+			: []),
+		{ name: 'URL', value: 'url', description: `NemoVideo fetches the ${spec.label.toLowerCase()} from a public http(s) URL` },
+	];
+	return [
+		{
+			displayName: `${spec.label} Source`,
+			name: `${spec.key}Source`,
+			type: 'options',
+			options: sources,
+			default: 'binary',
+			description: `Where the ${spec.label.toLowerCase()} comes from`,
+		},
+		// The lint rule reads only literal defaults; this one differs per input (data, face, audio).
+		// eslint-disable-next-line n8n-nodes-base/node-param-default-missing
+		{
+			displayName: `${spec.label} Binary Property`,
+			name: `${spec.key}BinaryProperty`,
+			type: 'string',
+			default: spec.defaultBinaryProperty,
+			required: true,
+			displayOptions: { show: { [`${spec.key}Source`]: ['binary'] } },
+			description: `Name of the binary property of the input item that holds the ${spec.label.toLowerCase()}`,
+		},
+		{
+			displayName: `${spec.label} URL`,
+			name: `${spec.key}Url`,
+			type: 'string',
+			default: '',
+			required: true,
+			placeholder: spec.urlPlaceholder,
+			displayOptions: { show: { [`${spec.key}Source`]: ['url'] } },
+			description: `Public http(s) URL of the ${spec.label.toLowerCase()}`,
+		},
+	];
+}
+
+export type MediaInput =
+	| { source: 'binary'; key: string; label: string; propertyName: string }
+	| { source: 'url'; key: string; label: string; url: string }
+	| { source: 'session'; key: string; label: string };
+
+export function readMediaInput(context: IExecuteFunctions, itemIndex: number, spec: MediaInputSpec): MediaInput {
+	const source = context.getNodeParameter(`${spec.key}Source`, itemIndex, 'binary') as MediaSource;
+	if (source === 'url') {
+		const url = context.getNodeParameter(`${spec.key}Url`, itemIndex, '') as unknown;
+		return { source, key: spec.key, label: spec.label, url: typeof url === 'string' ? url : String(url ?? '') };
+	}
+	if (source === 'session') return { source, key: spec.key, label: spec.label };
+	const propertyName = context.getNodeParameter(`${spec.key}BinaryProperty`, itemIndex, spec.defaultBinaryProperty) as string;
+	return { source: 'binary', key: spec.key, label: spec.label, propertyName: String(propertyName ?? '') };
+}
+
+// ---------------------------------------------------------------- result delivery
+
+export type ResultDelivery = 'binary' | 'url' | 'none';
+
+export function deliveryParameter(): INodeProperties {
+	return {
+		displayName: 'Result',
+		name: 'result',
+		type: 'options',
+		options: [
+			{ name: 'Export and Return the Video File', value: 'binary', description: 'Render the MP4 and output it as binary data' },
+			{ name: 'Export and Return the Video URL', value: 'url', description: 'Render the MP4 and output its download URL only' },
+			{ name: "Don't Export (Keep Editing)", value: 'none', description: 'Output the session ID to chain more edits, then export later with Nemo Export' },
+		],
+		default: 'binary',
+		description: 'What to do once the edit is done',
+	};
+}
+
+export function readDelivery(context: IExecuteFunctions, itemIndex: number): ResultDelivery {
+	return context.getNodeParameter('result', itemIndex, 'binary') as ResultDelivery;
+}
+
+// ---------------------------------------------------------------- options
+
+export const DEFAULT_ITEMS_AT_ONCE = 5;
+
+export interface CommonOptions {
+	itemsAtOnce: number;
+	timeoutMinutes: number;
+	binaryPropertyOutput: string;
+	fileName?: string;
+}
+
+type OptionName = keyof CommonOptions;
+
+const OPTION_DESCRIPTIONS: Record<OptionName, INodeProperties> = {
+	itemsAtOnce: {
+		displayName: 'Items at Once',
+		name: 'itemsAtOnce',
+		type: 'number',
+		typeOptions: { minValue: 1, maxValue: 50 },
+		default: DEFAULT_ITEMS_AT_ONCE,
+		description: 'How many input items are processed at the same time. Output keeps the input order.',
+	},
+	timeoutMinutes: {
+		displayName: 'Export Timeout (Minutes)',
+		name: 'timeoutMinutes',
+		type: 'number',
+		typeOptions: { minValue: 1 },
+		default: 20,
+		description: 'How long to wait for the export to finish before giving up (the render may still finish later)',
+	},
+	binaryPropertyOutput: {
+		displayName: 'Put Output File in Field',
+		name: 'binaryPropertyOutput',
+		type: 'string',
+		default: 'data',
+		description: 'Name of the binary property the MP4 is written to',
+	},
+	fileName: {
+		displayName: 'Output File Name',
+		name: 'fileName',
+		type: 'string',
+		default: '',
+		placeholder: 'result.mp4',
+		description: 'File name of the MP4. Default: nemo-&lt;session ID&gt;.mp4.',
+	},
+};
+
+export function optionsParameter(names: OptionName[]): INodeProperties {
+	return {
+		displayName: 'Options',
+		name: 'options',
+		type: 'collection',
+		placeholder: 'Add Option',
+		default: {},
+		options: [...names].sort().map((name) => OPTION_DESCRIPTIONS[name]),
+	};
+}
+
+export function readOptions(context: IExecuteFunctions, itemIndex: number): CommonOptions {
+	const options = context.getNodeParameter('options', itemIndex, {}) as Partial<CommonOptions>;
+	return {
+		itemsAtOnce: Number(options.itemsAtOnce) || DEFAULT_ITEMS_AT_ONCE,
+		timeoutMinutes: Number(options.timeoutMinutes) || 20,
+		binaryPropertyOutput: (options.binaryPropertyOutput ?? '').trim() || 'data',
+		fileName: options.fileName?.trim() || undefined,
+	};
+}
+
+/** Items at once is a node-wide setting: read from the first item. */
+export function readItemsAtOnce(context: IExecuteFunctions): number {
+	if (context.getInputData().length === 0) return 1;
+	return readOptions(context, 0).itemsAtOnce;
+}
