@@ -1,6 +1,7 @@
 import type { Readable } from 'node:stream';
 import { sleep } from './abort';
 import type { TokenProvider } from './auth';
+import { inferErrorCode } from './envelope';
 import { NemoApiError, apiError } from './errors';
 import {
 	type ApiRequest,
@@ -67,7 +68,7 @@ export class ApiCaller {
 				headers: { ...request.headers, ...raw?.headers },
 			});
 			if (answer.outcome.ok) return answer.outcome.data;
-			const code = answer.outcome.code ?? answer.status;
+			const code = codeOf(answer);
 
 			if ((code === 1001 || answer.status === 401) && token && !refreshedToken) {
 				refreshedToken = true;
@@ -82,7 +83,7 @@ export class ApiCaller {
 				await sleep(this.rateLimitWait(answer), request.signal, request.operation);
 				continue;
 			}
-			if (code === 400 && this.transport.clientId && !retriedClientId) {
+			if (code === 400 && this.transport.clientId && !retriedClientId && (request.authorized === false || mentionsClientId(answer))) {
 				// The transport always sends our client id; one retry covers a proxy that dropped it.
 				retriedClientId = true;
 				continue;
@@ -115,7 +116,7 @@ export class ApiCaller {
 			});
 		}
 		const replay: JsonAnswer = { status: answer.status, headers: answer.headers, outcome };
-		if (outcome.code === 1001 || answer.status === 401) {
+		if (codeOf(replay) === 1001) {
 			// Not retried (never re-send a message), but the next item should not meet the same token.
 			await this.tokens.refreshAfterRejection(token, request.signal).catch(() => undefined);
 		}
@@ -124,8 +125,7 @@ export class ApiCaller {
 
 	errorFor(answer: JsonAnswer, operation: string): NemoApiError {
 		const outcome = answer.outcome;
-		const code = (outcome.ok ? undefined : outcome.code) ?? answer.status;
-		return apiError(code === 401 ? 1001 : code, {
+		return apiError(codeOf(answer), {
 			operation,
 			httpStatus: answer.status,
 			serviceMessage: outcome.ok ? undefined : outcome.message,
@@ -141,4 +141,17 @@ export class ApiCaller {
 		}
 		return this.retry.rateLimitWaitMs;
 	}
+}
+
+/** The API error code of a failed answer, from its code field, its words, or its HTTP status. */
+function codeOf(answer: JsonAnswer): number {
+	if (answer.outcome.ok) return answer.status;
+	const { code, message } = answer.outcome;
+	// A code equal to the HTTP status came from the status, not the body: read the words too.
+	if (code !== undefined && code !== answer.status) return code;
+	return inferErrorCode(answer.status, message);
+}
+
+function mentionsClientId(answer: JsonAnswer): boolean {
+	return !answer.outcome.ok && /client.?id/i.test(answer.outcome.message ?? '');
 }

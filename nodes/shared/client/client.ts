@@ -2,7 +2,7 @@ import { ApiCaller, DEFAULT_RETRY_OPTIONS, type RetryOptions } from './api-calle
 import { TokenProvider, deriveClientId } from './auth';
 import { DEFAULT_BASE_URL } from './constants';
 import { type CreditBalance, getCredits } from './credits';
-import { isNemoApiError } from './errors';
+import { TRIAL_TOKEN_OPERATION, isNemoApiError } from './errors';
 import type { FileToUpload } from './media-files';
 import { DEFAULT_STREAM_LIMITS, type StreamLimits } from './message-stream';
 import {
@@ -71,7 +71,7 @@ export class NemoClient {
 			dispatcher: options.dispatcher,
 		});
 		const tokens = new TokenProvider(transport, { accessToken: options.accessToken, clientId: this.clientId }, (signal) =>
-			this.api.call({ method: 'POST', path: '/api/auth/anonymous-token', operation: 'getting a trial token', authorized: false, signal }),
+			this.api.call({ method: 'POST', path: '/api/auth/anonymous-token', operation: TRIAL_TOKEN_OPERATION, authorized: false, signal }),
 		);
 		this.api = new ApiCaller(transport, tokens, { ...DEFAULT_RETRY_OPTIONS, ...options.retry });
 		this.streamLimits = { ...DEFAULT_STREAM_LIMITS, ...options.streamLimits };

@@ -47,3 +47,22 @@ function textOf(value: unknown): string | undefined {
 	if (isRecord(value) && typeof value.message === 'string') return value.message;
 	return JSON.stringify(value);
 }
+
+/**
+ * The API's error code when the answer did not carry one in a `code` field: the
+ * `{"success": false, "error": "..."}` envelope has only words and an HTTP status. The words
+ * may end with the code ("File too large (4002)"), or name the problem; the status says the rest.
+ */
+export function inferErrorCode(httpStatus: number, message: string | undefined): number {
+	const text = message ?? '';
+	const written = /\((\d{3,4})\)\s*$/.exec(text) ?? /\b(?:code|error)[\s:=#]*(\d{4})\b/i.exec(text);
+	if (written) return Number(written[1]);
+	if (/client.?id/i.test(text)) return 400;
+	if (/token.*(invalid|expired)|(invalid|expired).*token|unauthori[sz]ed/i.test(text) || httpStatus === 401) return 1001;
+	if (/session.*not found/i.test(text)) return 1002;
+	if (/insufficient credits|out of credits|not enough credits/i.test(text)) return 2001;
+	if (/unsupported (file|media)? ?type|file type/i.test(text) || httpStatus === 415) return 4001;
+	if (/too large|exceeds? .*(size|limit)/i.test(text) || httpStatus === 413) return 4002;
+	if (/rate limit|too many requests/i.test(text)) return 429;
+	return httpStatus;
+}

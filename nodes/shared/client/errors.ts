@@ -77,6 +77,9 @@ export function inputError(message: string, field: string, description?: string)
 	return new NemoApiError(message, { kind: 'input', field, description });
 }
 
+/** The operation name of the anonymous-token request, which some messages single out. */
+export const TRIAL_TOKEN_OPERATION = 'getting a trial token';
+
 /** Context that makes an API error message precise. */
 export interface ApiErrorContext {
 	operation: string;
@@ -131,6 +134,12 @@ export function apiError(code: number, context: ApiErrorContext): NemoApiError {
 				'The limit is 500 MB per file. Compress or trim the video (e.g. lower the bitrate or cut it into parts) and try again.',
 			);
 		case 400:
+			if (!/client.?id/i.test(context.serviceMessage ?? '')) {
+				return make(
+					`NemoVideo refused the request during ${operation} (HTTP 400: bad request).`,
+					'Check the input of this item (file, URL, session ID); if it looks right, try again.',
+				);
+			}
 			return make(
 				`NemoVideo refused the request during ${operation} (HTTP 400: missing or bad client id).`,
 				'Set a Client ID in the Nemo API credential (any UUID), or leave it empty so one is derived for you.',
@@ -141,6 +150,12 @@ export function apiError(code: number, context: ApiErrorContext): NemoApiError {
 				'This is a subscription-plan limit, not a lack of credits: upgrade the NemoVideo plan of this account, or use a token of an account whose plan allows exports.',
 			);
 		case 429:
+			if (operation === TRIAL_TOKEN_OPERATION) {
+				return make(
+					'NemoVideo gives only a few free trial tokens per network address, and this one has had its share (429).',
+					'Set an Access Token in the Nemo API credential, or keep one fixed Client ID so the same trial token is reused.',
+				);
+			}
 			return make(
 				`NemoVideo is rate limiting requests (429) during ${operation}, and a retry after waiting was refused too.`,
 				'Run fewer items at once (the node\'s "Items at Once" option) or wait a few minutes before running again.',

@@ -126,17 +126,18 @@ async function multipartBody(files: FileToUpload[], kinds: MediaKind[], stall: S
 			knownLength: file.size,
 		});
 	}
+	// Measured before piping: form-data forgets its parts as it streams them.
+	const headers = form.getHeaders() as Record<string, string>;
+	// A known Content-Length lets the service refuse an oversized upload before reading it.
+	if (files.every((file) => file.size !== undefined) && form.hasKnownLength()) {
+		headers['content-length'] = String(form.getLengthSync());
+	}
 	const body = new PassThrough({ highWaterMark: 256 * 1024 });
 	// form-data is a legacy stream: forward its errors, or the request would wait forever.
 	form.once('error', (error) => body.destroy(error));
 	const meter = stall.meter();
-	form.pipe(meter).pipe(body);
 	meter.once('error', (error) => body.destroy(error));
-	// A known Content-Length lets the service refuse an oversized upload before reading it.
-	const headers = form.getHeaders() as Record<string, string>;
-	if (form.hasKnownLength() && files.every((file) => file.size !== undefined)) {
-		headers['content-length'] = String(form.getLengthSync());
-	}
+	form.pipe(meter).pipe(body);
 	return { stream: body, headers };
 }
 

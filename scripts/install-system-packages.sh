@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the simulator's media work, the demo and the end-to-end tests
+# use: ffmpeg/ffprobe (real encoding, probing) and espeak-ng (the demo's voice-over).
+# Does nothing when they are already there.
+set -euo pipefail
+need=()
+command -v ffmpeg >/dev/null 2>&1 || need+=(ffmpeg)
+command -v espeak-ng >/dev/null 2>&1 || need+=(espeak-ng)
+if [ ${#need[@]} -eq 0 ]; then
+	echo "system packages: already installed"
+	exit 0
+fi
+if [ "$(id -u)" != 0 ]; then SUDO=sudo; else SUDO=; fi
+echo "system packages: installing ${need[*]}"
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null

@@ -1,0 +1,55 @@
+import { Readable } from 'node:stream';
+import { NemoClient, type NemoApiError, type NemoClientOptions, clearTokenCache } from '../../nodes/shared/client';
+import type { FileToUpload } from '../../nodes/shared/client';
+import { FAST_CLIENT_TUNING, type Simulator } from '../support/simulator';
+
+export const ATTRIBUTION = { source: 'n8n-nodes-nemovideo', version: 'test', platform: 'n8n' };
+
+export function clientFor(sim: Simulator, options: Partial<NemoClientOptions> = {}): NemoClient {
+	return new NemoClient({
+		baseUrl: sim.url,
+		attribution: ATTRIBUTION,
+		clientIdSeed: `test-${Math.random()}`,
+		...FAST_CLIENT_TUNING,
+		...options,
+	});
+}
+
+/** Every test starts without cached trial tokens (each simulator knows only its own). */
+export function freshTokens(): void {
+	clearTokenCache();
+}
+
+/** A small file with the right magic bytes for its type, made in memory. */
+export function fakeFile(fileName: string, bytes = 4096, label = `file "${fileName}"`): FileToUpload {
+	const content = Buffer.alloc(bytes, 7);
+	const extension = fileName.split('.').pop();
+	const magic =
+		extension === 'jpg'
+			? Buffer.from([0xff, 0xd8, 0xff, 0xe0])
+			: extension === 'mp3'
+				? Buffer.from('ID3\x03', 'latin1')
+				: Buffer.from('\x00\x00\x00\x18ftypisom', 'latin1');
+	magic.copy(content);
+	return { fileName, size: bytes, label, field: 'file', open: () => Readable.from([content]) };
+}
+
+export async function sessionWithMedia(client: NemoClient, names: string[] = ['clip.mp4', 'face.jpg', 'voice.mp3']): Promise<string> {
+	const { sessionId } = await client.createSession();
+	await client.uploadFiles(sessionId, names.map((name) => fakeFile(name)));
+	return sessionId;
+}
+
+export function elapsed(start: bigint): number {
+	return Number(process.hrtime.bigint() - start) / 1e6;
+}
+
+/** The error a promise rejects with; fails the test when it resolves instead. */
+export async function failure(promise: Promise<unknown>): Promise<NemoApiError> {
+	try {
+		await promise;
+	} catch (error) {
+		return error as NemoApiError;
+	}
+	throw new Error('expected the call to fail, but it succeeded');
+}
