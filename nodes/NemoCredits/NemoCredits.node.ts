@@ -42,7 +42,9 @@ export class NemoCredits implements INodeType {
 					`${balance.frozen} more are reserved by running jobs. Top up the account, or lower "Minimum Available Credits".`,
 				);
 			}
-			return { json: { available: balance.available, frozen: balance.frozen, total: balance.total, enough: balance.available >= minimum } };
+			// The input item's fields stay, so the guard can sit in front of a batch without losing it.
+			const input = this.getInputData()[itemIndex]?.json ?? {};
+			return { json: { ...input, available: balance.available, frozen: balance.frozen, total: balance.total } };
 		});
 	}
 }

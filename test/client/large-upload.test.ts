@@ -57,7 +57,7 @@ async function writeFakeVideo(target: string, bytes: number): Promise<void> {
 	const chunk = Buffer.alloc(1024 * 1024, 0x42);
 	Buffer.from('\x00\x00\x00\x18ftypisom', 'latin1').copy(chunk);
 	for (let written = 0; written < bytes; written += chunk.length) {
-		if (!out.write(written === 0 ? chunk : chunk.fill(0x42, 0, 16))) await new Promise((resolve) => out.once('drain', resolve));
+		if (!out.write(written === 0 ? chunk : chunk.fill(0x42, 0, 16))) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
 	}
 	await new Promise<void>((resolve, reject) => out.end((error?: Error | null) => (error ? reject(error) : resolve())));
 }

@@ -36,10 +36,11 @@ export function startSimulator(options: Record<string, unknown> = {}): Promise<S
 	return simulatorModule.startSimulator({ host: '127.0.0.1', port: 0, cdnPort: 0, seed: 1, ...options });
 }
 
-/** Timings that keep tests fast while keeping every step real (HTTP, SSE, polling). */
+/** Timings (and limits) that keep tests fast while keeping every step real (HTTP, SSE, polling). */
 export const FAST_TIMINGS = {
 	// Tests make many clients with their own client ids; the real per-address cap has its own test.
 	tokensPerIp: 10_000,
+	anonymousCredits: 10_000,
 	sseDurationMs: 120,
 	heartbeatIntervalMs: 20,
 	renderMs: 150,

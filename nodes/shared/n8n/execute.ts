@@ -19,11 +19,25 @@ export async function executeNemoNode(
 	work: (client: NemoClient, item: ItemWork) => Promise<ItemResult>,
 ): Promise<INodeExecutionData[][]> {
 	const client = await createNemoClient(context);
+	const inputs = context.getInputData();
 	try {
-		return await runItems(context, (item) => work(client, item), { concurrency: readItemsAtOnce(context) });
+		return await runItems(context, async (item) => keepInputBinary(await work(client, item), inputs[item.itemIndex]), {
+			concurrency: readItemsAtOnce(context),
+		});
 	} finally {
 		await client.close();
 	}
+}
+
+/**
+ * Output items keep the input item's binary properties (a new file of the same name wins), so a
+ * chain like Upload → Face Swap → Audio Replace can still reach the face photo and the audio
+ * the first node received. In filesystem mode these are references, not copies.
+ */
+function keepInputBinary(result: ItemResult, input: INodeExecutionData | undefined): ItemResult {
+	if (!input?.binary) return result;
+	const keep = (item: INodeExecutionData): INodeExecutionData => ({ ...item, binary: { ...input.binary, ...item.binary } });
+	return Array.isArray(result) ? result.map(keep) : keep(result);
 }
 
 /** The credential dialog's "Test": gets a trial token when needed and reads the balance. */

@@ -43,7 +43,7 @@ export async function runItems(
 				}));
 			} catch (error) {
 				if (continueOnFail && !signal.aborted) {
-					results[itemIndex] = [errorItem(error, itemIndex)];
+					results[itemIndex] = [errorItem(context.getNode(), error, itemIndex)];
 				} else {
 					failures.set(itemIndex, error);
 					if (!isCancellation(error)) stopAll.abort();

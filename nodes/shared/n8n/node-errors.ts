@@ -23,28 +23,19 @@ export function toNodeError(node: INode, error: unknown, itemIndex: number): Nod
 	return new NodeApiError(node, summary, {
 		message,
 		description: error.description,
-		httpCode: error.httpStatus !== undefined ? String(error.httpStatus) : undefined,
+		httpCode: error.httpStatus !== undefined && error.httpStatus >= 400 ? String(error.httpStatus) : undefined,
 		itemIndex,
 	});
 }
 
-/** The item that stands in for a failed input item under "Continue On Fail". */
-export function errorItem(error: unknown, itemIndex: number): INodeExecutionData {
-	const json: JsonObject = { error: '' };
-	if (isNemoApiError(error)) {
-		json.error = messageFor(error, itemIndex);
-		if (error.description) json.description = error.description;
-		if (error.code !== undefined) json.code = error.code;
-		if (error.field) json.field = error.field;
-		json.kind = error.kind;
-	} else if (error instanceof NodeApiError || error instanceof NodeOperationError) {
-		json.error = redactSecrets(error.message);
-		if (error.description) json.description = redactSecrets(error.description);
-	} else {
-		json.error = `Item index ${itemIndex}: ${redactSecrets(error instanceof Error ? error.message : String(error))}`;
-	}
-	json.itemIndex = itemIndex;
-	return { json, pairedItem: { item: itemIndex } };
+/**
+ * The item that stands in for a failed input item under "Continue On Fail". n8n keeps only the
+ * message in its json (`{ error }`) and the error itself (description, item index) beside it;
+ * "Continue (using error output)" routes such items to the error output.
+ */
+export function errorItem(node: INode, error: unknown, itemIndex: number): INodeExecutionData {
+	const nodeError = toNodeError(node, error, itemIndex);
+	return { json: { error: nodeError.message }, error: nodeError, pairedItem: { item: itemIndex } };
 }
 
 /** Input errors name the item (and the field, in their text); service errors name the item too. */
