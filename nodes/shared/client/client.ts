@@ -41,6 +41,8 @@ export interface NemoClientOptions {
 	streamLimits?: Partial<StreamLimits>;
 	recovery?: Partial<RecoveryOptions>;
 	polling?: Partial<PollingOptions>;
+	/** Ordinary calls: time to the answer's headers, and the longest silence inside its body. */
+	timeouts?: { headersMs?: number; bodyMs?: number };
 	/** Injected by tests and benchmarks. */
 	dispatcher?: Dispatcher;
 }
@@ -68,6 +70,8 @@ export class NemoClient {
 			attribution: options.attribution,
 			allowInsecureHttp: options.allowInsecureHttp,
 			clientId: this.clientId,
+			headersTimeoutMs: options.timeouts?.headersMs,
+			bodyTimeoutMs: options.timeouts?.bodyMs,
 			dispatcher: options.dispatcher,
 		});
 		const tokens = new TokenProvider(transport, { accessToken: options.accessToken, clientId: this.clientId }, (signal) =>

@@ -97,6 +97,17 @@ export class HttpTransport {
 	/** Sends a request and reads a JSON answer. API-level errors are returned, not thrown. */
 	async requestJson(request: ApiRequest): Promise<JsonAnswer> {
 		const answer = await this.send(request, 'application/json');
+		if (answer.status >= 300 && answer.status < 400) {
+			// API calls never follow redirects: the bearer token must not travel to wherever it points.
+			answer.body.resume();
+			const location = header(answer.headers, 'location');
+			throw new NemoApiError(`NemoVideo answered ${request.operation} with a redirect (HTTP ${answer.status}${location ? ` to ${truncate(location, 120)}` : ''}).`, {
+				kind: 'protocol',
+				httpStatus: answer.status,
+				operation: request.operation,
+				description: 'Check the Base URL in the Nemo API credential (for example https:// instead of http://, or the exact host).',
+			});
+		}
 		const text = await readTextCapped(answer.body, MAX_JSON_BYTES, request, this.origin);
 		return { status: answer.status, headers: answer.headers, outcome: interpretJsonText(text, answer, request.operation) };
 	}
