@@ -2,6 +2,7 @@ import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescrip
 import {
 	CREDENTIAL_NAME,
 	type MediaInputSpec,
+	VIDEO_INPUT,
 	deliveryParameter,
 	executeNemoNode,
 	mediaInputParameters,
@@ -16,13 +17,6 @@ import {
 } from '../shared/n8n';
 import { audioReplaceInstruction, type OriginalAudio, type AudioFit } from './instruction';
 
-const VIDEO: MediaInputSpec = {
-	key: 'video',
-	label: 'Video',
-	defaultBinaryProperty: 'data',
-	allowSession: true,
-	urlPlaceholder: 'https://example.com/clip.mp4',
-};
 const AUDIO: MediaInputSpec = {
 	key: 'audio',
 	label: 'New Audio',
@@ -46,7 +40,7 @@ export class NemoAudioReplace implements INodeType {
 		usableAsTool: true,
 		credentials: [{ name: CREDENTIAL_NAME, required: true, testedBy: 'testNemoCredential' }],
 		properties: [
-			...mediaInputParameters(VIDEO),
+			...mediaInputParameters(VIDEO_INPUT),
 			...mediaInputParameters(AUDIO),
 			{
 				displayName: 'Original Audio',
@@ -89,7 +83,7 @@ export class NemoAudioReplace implements INodeType {
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 		return executeNemoNode(this, (client, { itemIndex, signal }) => {
-			const video = readMediaInput(this, itemIndex, VIDEO);
+			const video = readMediaInput(this, itemIndex, VIDEO_INPUT);
 			const audio = readMediaInput(this, itemIndex, AUDIO);
 			const original = this.getNodeParameter('originalAudio', itemIndex, 'remove') as OriginalAudio;
 			const volume = Number(this.getNodeParameter('originalVolume', itemIndex, 20));

@@ -2,6 +2,7 @@ import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescrip
 import {
 	CREDENTIAL_NAME,
 	type MediaInputSpec,
+	VIDEO_INPUT,
 	deliveryParameter,
 	executeNemoNode,
 	mediaInputParameters,
@@ -15,13 +16,6 @@ import {
 	testNemoCredential,
 } from '../shared/n8n';
 
-const VIDEO: MediaInputSpec = {
-	key: 'video',
-	label: 'Video',
-	defaultBinaryProperty: 'data',
-	allowSession: true,
-	urlPlaceholder: 'https://example.com/clip.mp4',
-};
 const FACE: MediaInputSpec = {
 	key: 'face',
 	label: 'Face Photo',
@@ -45,7 +39,7 @@ export class NemoFaceSwap implements INodeType {
 		usableAsTool: true,
 		credentials: [{ name: CREDENTIAL_NAME, required: true, testedBy: 'testNemoCredential' }],
 		properties: [
-			...mediaInputParameters(VIDEO),
+			...mediaInputParameters(VIDEO_INPUT),
 			...mediaInputParameters(FACE),
 			{
 				displayName: 'Additional Instructions',
@@ -66,7 +60,7 @@ export class NemoFaceSwap implements INodeType {
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 		return executeNemoNode(this, (client, { itemIndex, signal }) => {
-			const video = readMediaInput(this, itemIndex, VIDEO);
+			const video = readMediaInput(this, itemIndex, VIDEO_INPUT);
 			const face = readMediaInput(this, itemIndex, FACE);
 			const extra = String(this.getNodeParameter('extraInstruction', itemIndex, '') ?? '').trim();
 			return runEdit(this, client, {

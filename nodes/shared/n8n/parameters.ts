@@ -52,6 +52,15 @@ export interface MediaInputSpec {
 	urlPlaceholder: string;
 }
 
+/** The video an edit node works on: a file, a URL, or the video already in the session. */
+export const VIDEO_INPUT: MediaInputSpec = {
+	key: 'video',
+	label: 'Video',
+	defaultBinaryProperty: 'data',
+	allowSession: true,
+	urlPlaceholder: 'https://example.com/clip.mp4',
+};
+
 export function mediaInputParameters(spec: MediaInputSpec): INodeProperties[] {
 	const sources = [
 		{ name: 'Binary File', value: 'binary', description: `The ${spec.label.toLowerCase()} is binary data of the input item` },
