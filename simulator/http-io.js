@@ -292,6 +292,7 @@ function sendStream(ctx, opts) {
 	const half = Math.floor(length / 2);
 	let sent = 0;
 	let stalled = stallMs <= 0;
+	let stallPending = false;
 
 	/** @param {Buffer} chunk */
 	const write = (chunk) => {
@@ -316,23 +317,27 @@ function sendStream(ctx, opts) {
 			sent += first.length;
 			res.write(first);
 			src.pause();
+			stallPending = true;
 			ctx.sim.lifecycle.setTimeout(() => {
+				stallPending = false;
 				if (res.destroyed) return;
 				if (rest.length) {
 					sent += rest.length;
-					if (!res.write(rest)) {
-						res.once('drain', () => src.resume());
-						return;
-					}
+					res.write(rest);
 				}
-				src.resume();
+				if (srcEnded) res.end();
+				else src.resume();
 			}, stallMs);
 			return;
 		}
 		write(chunk);
 	});
+	// 'end' may arrive while paused (the source had already hit EOF): an end
+	// during a stall waits for the stalled bytes
+	let srcEnded = false;
 	src.on('end', () => {
-		if (!res.destroyed) res.end();
+		srcEnded = true;
+		if (!stallPending && !res.destroyed) res.end();
 	});
 	src.on('error', (err) => res.destroy(err));
 	res.on('close', () => src.destroy());

@@ -257,6 +257,27 @@ class Renders {
 	}
 }
 
+/**
+ * A draft sent for export must have the shape the service gives out:
+ * {t:[{tt, sg:[{st, d, m:{...}}]}]}. Says exactly what is wrong otherwise.
+ * @param {any} draft
+ */
+function checkDraft(draft) {
+	draft.t.forEach((/** @type {any} */ track, /** @type {number} */ i) => {
+		if (!track || typeof track !== 'object') throw new ApiError(400, `Malformed draft: t[${i}] is not an object`);
+		if (typeof track.tt !== 'number') throw new ApiError(400, `Malformed draft: t[${i}].tt must be a number (0 video, 1 audio, 7 text)`);
+		if (!Array.isArray(track.sg)) throw new ApiError(400, `Malformed draft: t[${i}].sg must be an array of segments`);
+		track.sg.forEach((/** @type {any} */ seg, /** @type {number} */ j) => {
+			const where = `t[${i}].sg[${j}]`;
+			if (!seg || typeof seg !== 'object') throw new ApiError(400, `Malformed draft: ${where} is not an object`);
+			if (typeof seg.st !== 'number' || typeof seg.d !== 'number' || seg.st < 0 || seg.d < 0) {
+				throw new ApiError(400, `Malformed draft: ${where} needs numeric st and d (milliseconds)`);
+			}
+			if (!seg.m || typeof seg.m !== 'object') throw new ApiError(400, `Malformed draft: ${where}.m must be an object`);
+		});
+	});
+}
+
 /** POST /api/render/proxy/lambda @param {import('./http-io').Ctx} ctx */
 async function handleRenderStart(ctx) {
 	const { sim } = ctx;
@@ -283,7 +304,8 @@ async function handleRenderStart(ctx) {
 	if (!draft || typeof draft !== 'object' || !Array.isArray(draft.t)) {
 		throw new ApiError(400, 'The draft is missing or malformed: expected {"t":[tracks]}');
 	}
-	if (!draft.t.some((/** @type {any} */ t) => t && Array.isArray(t.sg) && t.sg.length > 0)) {
+	checkDraft(draft);
+	if (!draft.t.some((/** @type {any} */ t) => t.sg.length > 0)) {
 		throw new ApiError(400, 'Nothing to export: the draft has no segments. Upload a video first.');
 	}
 	const output = body.output && typeof body.output === 'object' ? body.output : {};

@@ -24,14 +24,13 @@ const { createRng, randInt } = require('./rng');
 const { randomAlphanumeric, uuid } = require('./ids');
 
 /** Keep-alive pattern: what each successive heartbeat tick writes. */
-const HEARTBEAT_CYCLE = /** @type {const} */ (['json', 'empty', 'json', 'comment', 'empty']);
+const HEARTBEAT_CYCLE = /** @type {const} */ (['json', 'empty', 'comment', 'json', 'empty']);
 
 /**
  * @typedef {object} Step
  * @property {number} at ms after the stream started
  * @property {() => void} run
- * @property {boolean} [event] writes an event (candidate for truncateEvent)
- * @property {boolean} [truncate]
+ * @property {boolean} [event] writes a regular event through emit() (candidates for truncateEvent)
  */
 
 /** Writes SSE frames to one response, counting events for cutAfterEvents. */
@@ -298,7 +297,6 @@ function runStream(ctx, { plan, form, silent, subRng, user }) {
 	if (fault.unknownEventType) {
 		steps.push({
 			at: at(0.02),
-			event: true,
 			run: () => out.event(JSON.stringify({ type: 'agent_status', status: 'thinking', detail: { step: 'analyzing_request' } })),
 		});
 	}
@@ -316,11 +314,11 @@ function runStream(ctx, { plan, form, silent, subRng, user }) {
 		});
 	}
 	if (fault.malformedJson) {
-		steps.push({ at: at(0.4), event: true, run: () => out.event('{"type":"text","content":"unterminated') });
+		steps.push({ at: at(0.4), run: () => out.event('{"type":"text","content":"unterminated') });
 	}
 	if (fault.hugeEventBytes) {
 		const bytes = fault.hugeEventBytes;
-		steps.push({ at: at(0.45), event: true, run: () => out.event(make.huge(bytes)) });
+		steps.push({ at: at(0.45), run: () => out.event(make.huge(bytes)) });
 	}
 	if (fault.errorEvent) {
 		const payload = fault.errorEvent;
@@ -332,7 +330,7 @@ function runStream(ctx, { plan, form, silent, subRng, user }) {
 			},
 		});
 	}
-	if (fault.invalidUtf8) steps.push({ at: at(0.7), event: true, run: () => out.event(make.invalidUtf8(), { isText: true }) });
+	if (fault.invalidUtf8) steps.push({ at: at(0.7), run: () => out.event(make.invalidUtf8(), { isText: true }) });
 	if (!plan.edit || !silent) addText(at(0.85), plan.reply);
 
 	steps.sort((a, b) => a.at - b.at);

@@ -113,20 +113,31 @@ async function downloadToSink(ctx, urlText, budget, onSink) {
 				res.destroy();
 				reject(err);
 			};
+			/** @type {Promise<void> | null} */
+			let pending = null;
 			res.on('data', (/** @type {Buffer} */ chunk) => {
 				if (failed) return;
 				try {
-					const pending = sink.write(chunk);
-					if (pending) {
+					const wait = sink.write(chunk);
+					if (wait) {
 						res.pause();
-						pending.then(() => res.resume(), fail);
+						const current = wait.then(() => {
+							if (pending === current) pending = null;
+							res.resume();
+						}, fail);
+						pending = current;
 					}
 				} catch (err) {
 					fail(err);
 				}
 			});
+			// 'end' can arrive while paused on the last chunk: finish after it
 			res.on('end', () => {
-				if (!failed) resolve(undefined);
+				const done = () => {
+					if (!failed) resolve(undefined);
+				};
+				if (pending) pending.then(done);
+				else done();
 			});
 			res.on('error', (err) => fail(new ApiError(400, `Could not download ${urlText}: ${describeNetworkError(err)}`)));
 			res.on('aborted', () => fail(new ApiError(400, `Could not download ${urlText}: connection closed early`)));

@@ -71,7 +71,7 @@ describe('request-level faults', () => {
 	});
 
 	it('stallBodyMs: headers and half the body, then a pause', async () => {
-		sim.addFault({ endpoint: 'credits', stallBodyMs: 200 });
+		sim.addFault({ endpoint: 'credits', stallBodyMs: 400 });
 		const t = Date.now();
 		const res = await fetch(`${sim.url}/api/credits/balance/simple`, { headers: { Authorization: `Bearer ${token}` } });
 		const headersAt = Date.now() - t;
@@ -84,8 +84,8 @@ describe('request-level faults', () => {
 			if (done) break;
 			text += Buffer.from(value).toString();
 		}
-		expect(headersAt).toBeLessThan(150);
-		expect(Date.now() - t).toBeGreaterThanOrEqual(190);
+		expect(headersAt).toBeLessThan(300);
+		expect(Date.now() - t).toBeGreaterThanOrEqual(390);
 		expect(JSON.parse(text).data.total).toBe(10_000);
 	});
 
@@ -157,6 +157,22 @@ describe('byte faults', () => {
 		// and /download works again afterwards
 		const ok = await fetch(`${sim.url}/api/render/proxy/render_dl_reset/download`, { headers: { Authorization: `Bearer ${token}` } });
 		expect((await ok.arrayBuffer()).byteLength).toBe(64 * 1024);
+	});
+
+	it('download stallBodyMs: half the file, a pause, the rest; HEAD gives the length only', async () => {
+		const sid = await sessionWithMedia(sim, token, ['video']);
+		const draft = (await state(sim, token, sid)).draft;
+		await call(sim, 'POST', '/api/render/proxy/lambda', { token, json: { id: 'render_dl_stall', sessionId: sid, draft } });
+		const head = await fetch(`${sim.url}/api/render/proxy/render_dl_stall/download`, { method: 'HEAD', headers: { ...ATTRIBUTION, Authorization: `Bearer ${token}` } });
+		expect(head.headers.get('content-length')).toBe(String(64 * 1024));
+		sim.addFault({ endpoint: 'download', stallBodyMs: 400 });
+		const t = Date.now();
+		const res = await fetch(`${sim.url}/api/render/proxy/render_dl_stall/download`, { headers: { ...ATTRIBUTION, Authorization: `Bearer ${token}` } });
+		expect(Date.now() - t).toBeLessThan(300);
+		expect((await res.arrayBuffer()).byteLength).toBe(64 * 1024);
+		expect(Date.now() - t).toBeGreaterThanOrEqual(390);
+		// what the record lets a test say about a client: every API request carried the attribution headers
+		expect(sim.requests.filter((q) => q.origin === 'api').every((q) => !!(q.headers['x-skill-source'] && q.headers['x-skill-version'] && q.headers['x-skill-platform']))).toBe(true);
 	});
 
 	it('cdn faults: status and reset on the CDN origin', async () => {

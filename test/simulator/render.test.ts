@@ -44,13 +44,14 @@ async function pollToEnd(id: string) {
 		const s = normalise((await status(id)).body);
 		seen.push(s);
 		if (!['pending', 'processing'].includes(s.status)) return seen;
-		await sleep(10);
+		await sleep(20);
 	}
 	throw new Error('render did not finish');
 }
 
 describe('render lifecycle', () => {
 	it('goes pending -> processing (rising) -> completed with an output on the CDN, and costs no credits', async () => {
+		sim.configure({ renderMs: 800 }); // pending lasts 80 ms: room for a loaded machine
 		const before = sim.credits(token);
 		const id = newId();
 		const r = await start(id);
@@ -193,6 +194,8 @@ describe('render start validation', () => {
 		expect(empty.status).toBe(400);
 		expect(empty.body.error).toMatch(/no segments/);
 		expect((await start(newId(), { draft: undefined })).status).toBe(400);
+		const malformed = await start(newId(), { draft: { t: [{ tt: 0, sg: [{ st: 0, m: {} }] }] } });
+		expect(malformed.body.error).toMatch(/t\[0\]\.sg\[0\] needs numeric st and d/);
 		expect((await start(newId(), { sessionId: '1234567890123456789' })).status).toBe(404);
 		expect((await start(newId(), { output: { format: 'gif' } })).status).toBe(400);
 		expect((await start(newId(), { sessionId: undefined, session_id: sid })).body.error).toMatch(/camelCase/);
