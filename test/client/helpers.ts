@@ -2,17 +2,19 @@ import { Readable } from 'node:stream';
 import { NemoClient, type NemoApiError, type NemoClientOptions, clearTokenCache } from '../../nodes/shared/client';
 import type { FileToUpload } from '../../nodes/shared/client';
 import { FAST_CLIENT_TUNING, type Simulator } from '../support/simulator';
+import { watchClient } from '../reliability/leak-sink';
 
 export const ATTRIBUTION = { source: 'n8n-nodes-nemovideo', version: 'test', platform: 'n8n' };
 
 export function clientFor(sim: Simulator, options: Partial<NemoClientOptions> = {}): NemoClient {
-	return new NemoClient({
+	const client = new NemoClient({
 		baseUrl: sim.url,
 		attribution: ATTRIBUTION,
 		clientIdSeed: `test-${Math.random()}`,
 		...FAST_CLIENT_TUNING,
 		...options,
 	});
+	return watchClient(client, options); // token-leak check (test/reliability/leak-sink.ts)
 }
 
 /** Every test starts without cached trial tokens (each simulator knows only its own). */

@@ -120,13 +120,44 @@ export class ApiCaller {
 			// Not retried (never re-send a message), but the next item should not meet the same token.
 			await this.tokens.refreshAfterRejection(token, request.signal).catch(() => undefined);
 		}
-		throw this.errorFor(replay, request.operation);
+		throw this.errorFor(replay, request.operation, { retried: false });
 	}
 
-	errorFor(answer: JsonAnswer, operation: string): NemoApiError {
+	/**
+	 * GETs a download from the API origin with the bearer token. A GET repeats safely, so it gets
+	 * the recoveries of call(): HTTP 401 (1001) → a new trial token, 429 → wait; each once. Any
+	 * other answer, error or not, is handed back for the caller to read or report.
+	 */
+	async download(url: string, options: { signal?: AbortSignal; operation: string }): Promise<StreamAnswer> {
+		let token = await this.tokens.getToken(options.signal);
+		let refreshedToken = false;
+		let retriedRateLimit = false;
+		for (;;) {
+			const answer = await this.transport.fetchUrl(url, { token, signal: options.signal, operation: options.operation });
+			if (answer.status === 401 && !refreshedToken) {
+				refreshedToken = true;
+				const fresh = await this.tokens.refreshAfterRejection(token, options.signal);
+				if (fresh) {
+					answer.body.resume();
+					token = fresh;
+					continue;
+				}
+			}
+			if (answer.status === 429 && !retriedRateLimit) {
+				retriedRateLimit = true;
+				answer.body.resume();
+				await sleep(this.rateLimitWait({ status: answer.status, headers: answer.headers, outcome: { ok: false } }), options.signal, options.operation);
+				continue;
+			}
+			return answer;
+		}
+	}
+
+	errorFor(answer: JsonAnswer, operation: string, options: { retried?: boolean } = {}): NemoApiError {
 		const outcome = answer.outcome;
 		return apiError(codeOf(answer), {
 			operation,
+			retried: options.retried,
 			httpStatus: answer.status,
 			serviceMessage: outcome.ok ? undefined : outcome.message,
 			usingConfiguredToken: this.tokens.usesConfiguredToken,

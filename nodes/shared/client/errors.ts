@@ -1,4 +1,4 @@
-import { REGISTRATION_URL, ACCEPTED_TYPES_TEXT } from './constants';
+import { ACCEPTED_TYPES_TEXT, DEFAULT_BASE_URL, REGISTRATION_URL } from './constants';
 import { redactSecrets } from './redact';
 
 /**
@@ -23,6 +23,8 @@ export interface NemoErrorDetails {
 	operation?: string;
 	/** For `input` errors: the field at fault, e.g. "binaryPropertyName". */
 	field?: string;
+	/** Overrides the kind's default for isTransient (e.g. a garbled answer is worth another read). */
+	transient?: boolean;
 	cause?: unknown;
 }
 
@@ -37,6 +39,7 @@ export class NemoApiError extends Error {
 	readonly description?: string;
 	readonly operation?: string;
 	readonly field?: string;
+	private readonly transient?: boolean;
 
 	constructor(message: string, details: NemoErrorDetails) {
 		super(redactSecrets(message));
@@ -47,6 +50,7 @@ export class NemoApiError extends Error {
 		this.description = details.description === undefined ? undefined : redactSecrets(details.description);
 		this.operation = details.operation;
 		this.field = details.field;
+		this.transient = details.transient;
 		// The cause may hold request objects with headers; keep only its message.
 		if (details.cause instanceof Error) {
 			Object.defineProperty(this, 'cause', { value: redactSecrets(details.cause.message), enumerable: false });
@@ -55,6 +59,7 @@ export class NemoApiError extends Error {
 
 	/** True for failures worth another try when the operation is safe to repeat (polling, reads). */
 	get isTransient(): boolean {
+		if (this.transient !== undefined) return this.transient;
 		if (this.kind === 'network' || this.kind === 'timeout') return true;
 		if (this.kind === 'protocol') return this.httpStatus !== undefined && this.httpStatus >= 500;
 		if (this.kind !== 'api') return false;
@@ -64,6 +69,18 @@ export class NemoApiError extends Error {
 
 export function isNemoApiError(error: unknown): error is NemoApiError {
 	return error instanceof NemoApiError;
+}
+
+/** The same error with words added to its message and its advice (errors are immutable). */
+export function amendError(error: NemoApiError, add: { message?: string; description?: string }): NemoApiError {
+	return new NemoApiError(add.message ? `${error.message} ${add.message}` : error.message, {
+		kind: error.kind,
+		code: error.code,
+		httpStatus: error.httpStatus,
+		operation: error.operation,
+		field: error.field,
+		description: add.description ? `${add.description} ${error.description ?? ''}`.trim() : error.description,
+	});
 }
 
 export function cancelledError(operation?: string): NemoApiError {
@@ -89,6 +106,8 @@ export interface ApiErrorContext {
 	/** The service's own words, shown after ours. */
 	serviceMessage?: string;
 	httpStatus?: number;
+	/** false where the request was not repeated (a message is never re-sent): say so, not "refused again". */
+	retried?: boolean;
 }
 
 /**
@@ -108,10 +127,15 @@ export function apiError(code: number, context: ApiErrorContext): NemoApiError {
 						`The NemoVideo access token was rejected during ${operation} (code 1001: invalid or expired).`,
 						'Paste a valid token into the Access Token field of the Nemo API credential, or leave that field empty to use a free anonymous trial token.',
 					)
-				: make(
-						`The NemoVideo trial token was rejected during ${operation} (code 1001), even after getting a new one.`,
-						'Try again later; if it persists, set an Access Token in the Nemo API credential.',
-					);
+				: context.retried === false
+					? make(
+							`The NemoVideo trial token was rejected during ${operation} (code 1001: expired); a new one was obtained for the next requests.`,
+							'Run this item again: it will use the new trial token.',
+						)
+					: make(
+							`The NemoVideo trial token was rejected during ${operation} (code 1001), even after getting a new one.`,
+							'Try again later; if it persists, set an Access Token in the Nemo API credential.',
+						);
 		case 1002:
 			return make(
 				`The NemoVideo session was not found during ${operation} (code 1002).`,
@@ -149,11 +173,22 @@ export function apiError(code: number, context: ApiErrorContext): NemoApiError {
 				`NemoVideo blocked the export on the free plan (402) during ${operation}.`,
 				'This is a subscription-plan limit, not a lack of credits: upgrade the NemoVideo plan of this account, or use a token of an account whose plan allows exports.',
 			);
+		case 404:
+			return make(
+				`NemoVideo answered 404 (not found) during ${operation}.`,
+				`If every call fails like this, the Base URL in the Nemo API credential is wrong: it should be the API's root address, e.g. ${DEFAULT_BASE_URL}. Otherwise, what this item refers to (a session or render id) no longer exists.`,
+			);
 		case 429:
 			if (operation === TRIAL_TOKEN_OPERATION) {
 				return make(
 					'NemoVideo gives only a few free trial tokens per network address, and this one has had its share (429).',
 					'Set an Access Token in the Nemo API credential, or keep one fixed Client ID so the same trial token is reused.',
+				);
+			}
+			if (context.retried === false) {
+				return make(
+					`NemoVideo is rate limiting requests (429) during ${operation}.`,
+					'Run fewer items at once (the node\'s "Items at Once" option), or wait a minute and run this item again.',
 				);
 			}
 			return make(
@@ -172,6 +207,12 @@ export function apiError(code: number, context: ApiErrorContext): NemoApiError {
 				'Check the input of this item; if it looks right, try again later.',
 			);
 	}
+}
+
+/** A limit for messages: "20 min", "1.5 min", "45 s", "0.3 s" (never "0 min" for a short one). */
+export function formatDuration(ms: number): string {
+	if (ms >= 60_000) return `${Number((ms / 60_000).toFixed(1))} min`;
+	return `${Number((ms / 1000).toFixed(1))} s`;
 }
 
 export function truncate(text: string, max: number): string {

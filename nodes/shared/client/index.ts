@@ -1,10 +1,10 @@
 /** The NemoVideo API client core: everything a node needs, no n8n import. */
 export { NemoClient, type NemoClientOptions, type SessionHandle } from './client';
-export { NemoApiError, isNemoApiError, inputError, cancelledError, type NemoErrorKind } from './errors';
+export { NemoApiError, amendError, isNemoApiError, inputError, cancelledError, type NemoErrorKind } from './errors';
 export { deriveClientId, clearTokenCache } from './auth';
 export { redactSecrets, registerSecret } from './redact';
 export { checkSessionId, type SessionState } from './session-state';
-export { checkMediaUrl, type UploadedFile } from './upload';
+export { checkFile, checkMediaUrl, type UploadedFile } from './upload';
 export { type FileToUpload, extensionOf, formatBytes } from './media-files';
 export { type RenderStatus, type RenderDownload, type PollingOptions } from './render';
 export { type MessageResult, type RecoveryOptions } from './send-message';

@@ -1,6 +1,6 @@
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import { type AgentEvent, TextCollector, parseAgentEvents } from './agent-events';
-import { cancelledError, NemoApiError } from './errors';
+import { cancelledError, formatDuration, NemoApiError } from './errors';
 import type { StreamAnswer } from './transport';
 
 /**
@@ -57,14 +57,14 @@ export async function readAgentStream(
 		answer.body.destroy();
 	};
 	const hardTimer = setTimeout(
-		() => stopWith(new NemoApiError(`The edit ran longer than ${minutes(limits.hardLimitMs)} (the service's limit for one message).`, { kind: 'timeout', operation: 'the edit' })),
+		() => stopWith(new NemoApiError(`The edit ran longer than ${formatDuration(limits.hardLimitMs)} (the service's limit for one message).`, { kind: 'timeout', operation: 'the edit' })),
 		limits.hardLimitMs,
 	);
 	let quietTimer: NodeJS.Timeout | undefined;
 	const restartQuietTimer = () => {
 		if (quietTimer) clearTimeout(quietTimer);
 		quietTimer = setTimeout(
-			() => stopWith(new NemoApiError(`The edit sent only keep-alives for ${minutes(limits.heartbeatOnlyLimitMs)}: it looks stuck.`, { kind: 'timeout', operation: 'the edit' })),
+			() => stopWith(new NemoApiError(`The edit sent only keep-alives for ${formatDuration(limits.heartbeatOnlyLimitMs)}: it looks stuck.`, { kind: 'timeout', operation: 'the edit' })),
 			limits.heartbeatOnlyLimitMs,
 		);
 	};
@@ -144,8 +144,4 @@ export async function readAgentStream(
 	if (signal?.aborted) throw cancelledError('the edit');
 	outcome.text = collector.text();
 	return outcome;
-}
-
-function minutes(ms: number): string {
-	return ms >= 60_000 ? `${Math.round(ms / 60_000)} min` : `${Math.round(ms / 1000)} s`;
 }

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import type { Readable } from 'node:stream';
+import { PassThrough, type Readable } from 'node:stream';
 import { sleep } from './abort';
 import type { ApiCaller } from './api-caller';
-import { NemoApiError, isNemoApiError, truncate } from './errors';
-import { header } from './transport';
+import { NemoApiError, formatDuration, isNemoApiError, truncate } from './errors';
+import { type StreamAnswer, header, transportError } from './transport';
 import { asNumber, asRecord, asString, firstDefined } from './values';
 
 /**
@@ -111,7 +111,7 @@ export function readRenderStatus(renderId: string, data: unknown): RenderStatus 
 	};
 }
 
-export async function cancelRender(api: ApiCaller, renderId: string): Promise<void> {
+export async function cancelRender(api: ApiCaller, renderId: string, options: { signal?: AbortSignal } = {}): Promise<void> {
 	await api.call({
 		method: 'POST',
 		path: `/api/render/proxy/lambda/${encodeURIComponent(renderId)}/cancel`,
@@ -119,8 +119,16 @@ export async function cancelRender(api: ApiCaller, renderId: string): Promise<vo
 		headersTimeoutMs: 10_000,
 		bodyTimeoutMs: 10_000,
 		retryRateLimit: false,
+		signal: options.signal,
 	});
 }
+
+/**
+ * How long a stopped wait gives the best-effort cancel of its render. A stopped execution must
+ * end promptly even when the service is slow to answer the cancel (it would otherwise hold the
+ * stop for the cancel's 10 s timeout).
+ */
+const CANCEL_ON_STOP_MS = 500;
 
 /**
  * Polls until the render completes. Short renders are noticed within about a second; long ones
@@ -166,14 +174,14 @@ export async function waitForRender(
 	} catch (error) {
 		if (isNemoApiError(error) && error.kind === 'cancelled') {
 			// The user stopped the workflow: stop the render too, best effort and briefly.
-			await cancelRender(api, renderId).catch(() => undefined);
+			await cancelRender(api, renderId, { signal: AbortSignal.timeout(CANCEL_ON_STOP_MS) }).catch(() => undefined);
 		}
 		throw error;
 	}
 }
 
 function renderTimeout(renderId: string, timeoutMs: number): NemoApiError {
-	return new NemoApiError(`The export ${renderId} did not finish within ${Math.round(timeoutMs / 60_000)} min.`, {
+	return new NemoApiError(`The export ${renderId} did not finish within ${formatDuration(timeoutMs)}.`, {
 		kind: 'timeout',
 		operation: 'the export',
 		description: `It may still finish: use Nemo Export with the operation "Get Status" and render id ${renderId} later, or raise the timeout.`,
@@ -209,7 +217,7 @@ export async function openRenderDownload(api: ApiCaller, status: RenderStatus, s
 	if (status.outputUrl) {
 		try {
 			const answer = await api.transport.fetchUrl(status.outputUrl, { signal, operation: 'downloading the video' });
-			if (answer.status >= 200 && answer.status < 300) return toDownload(answer, false);
+			if (answer.status >= 200 && answer.status < 300) return toDownload(answer, false, signal);
 			answer.body.resume();
 			firstProblem = `the output URL answered HTTP ${answer.status}`;
 		} catch (error) {
@@ -217,13 +225,9 @@ export async function openRenderDownload(api: ApiCaller, status: RenderStatus, s
 			firstProblem = `the output URL failed (${isNemoApiError(error) ? error.message : String(error)})`;
 		}
 	}
-	const token = await api.tokens.getToken(signal);
-	const answer = await api.transport.fetchUrl(api.transport.urlFor(renderDownloadPath(status.renderId)), {
-		token,
-		signal,
-		operation: 'downloading the video',
-	});
-	if (answer.status >= 200 && answer.status < 300) return toDownload(answer, true);
+	// The API's own endpoint: with the token, and its recoveries (a new trial token, a 429 wait).
+	const answer = await api.download(api.transport.urlFor(renderDownloadPath(status.renderId)), { signal, operation: 'downloading the video' });
+	if (answer.status >= 200 && answer.status < 300) return toDownload(answer, true, signal);
 	answer.body.resume();
 	throw new NemoApiError(
 		`The finished video could not be downloaded: ${firstProblem ? `${firstProblem}, and ` : ''}the download endpoint answered HTTP ${answer.status}.`,
@@ -236,13 +240,31 @@ export async function openRenderDownload(api: ApiCaller, status: RenderStatus, s
 	);
 }
 
-function toDownload(answer: Awaited<ReturnType<ApiCaller['transport']['fetchUrl']>>, usedFallback: boolean): RenderDownload {
+function toDownload(answer: StreamAnswer, usedFallback: boolean, signal?: AbortSignal): RenderDownload {
 	const length = Number(header(answer.headers, 'content-length'));
 	return {
-		stream: answer.body,
+		stream: withClearErrors(answer, 'downloading the video', signal),
 		sizeBytes: Number.isFinite(length) && length > 0 ? length : undefined,
 		contentType: header(answer.headers, 'content-type')?.split(';')[0] ?? 'video/mp4',
 		url: answer.url,
 		usedFallback,
 	};
+}
+
+/**
+ * The body of a download, whose failures half-way (a reset, a stall past the body timeout) are
+ * NemoApiErrors that say what happened, like every other failure: the raw undici error ("other
+ * side closed", "Body Timeout Error") would otherwise reach the user through n8n's binary store,
+ * without advice, and callers could not tell that it is worth another try.
+ */
+function withClearErrors(answer: StreamAnswer, operation: string, signal?: AbortSignal): Readable {
+	const out = new PassThrough();
+	const origin = new URL(answer.url).origin;
+	answer.body.once('error', (error) => out.destroy(transportError(error, operation, origin, signal)));
+	// The reader gave up (e.g. n8n could not store the file): stop reading from the network too.
+	out.once('close', () => {
+		if (!answer.body.destroyed) answer.body.destroy();
+	});
+	answer.body.pipe(out);
+	return out;
 }

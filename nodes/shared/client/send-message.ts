@@ -1,7 +1,7 @@
 import { sleep } from './abort';
 import type { ApiCaller } from './api-caller';
 import { APP_NAME } from './constants';
-import { NemoApiError, isNemoApiError, truncate } from './errors';
+import { NemoApiError, amendError, isNemoApiError, truncate } from './errors';
 import { translateGuiText } from './gui-text';
 import { DEFAULT_STREAM_LIMITS, type StreamLimits, type StreamOutcome, readAgentStream } from './message-stream';
 import { type SessionState, getSessionState } from './session-state';
@@ -83,8 +83,32 @@ export async function sendMessage(api: ApiCaller, sessionId: string, text: strin
 	}
 	if (outcome.end !== 'closed') return recoverFromBrokenStream(api, sessionId, before, outcome, options);
 
-	const after = await getSessionState(api, sessionId, signal);
+	const after = await stateAfterEdit(api, sessionId, options);
 	return resultFrom(outcome.text, before, after);
+}
+
+/**
+ * The state once the edit is done. The message is charged by now, so a read that fails on the
+ * way (a 5xx, a garbled answer, a cut connection) must not fail the item, whose re-run would send
+ * the instruction again: it is read again, as the recovery polls do. If it never succeeds, the
+ * error says that the instruction went through.
+ */
+async function stateAfterEdit(api: ApiCaller, sessionId: string, options: SendMessageOptions): Promise<SessionState> {
+	const recovery = options.recovery ?? DEFAULT_RECOVERY;
+	for (let failures = 0; ; ) {
+		try {
+			return await getSessionState(api, sessionId, options.signal);
+		} catch (error) {
+			if (!isNemoApiError(error) || error.kind === 'cancelled') throw error;
+			if (!error.isTransient || ++failures > recovery.maxUnchangedPolls) {
+				throw amendError(error, {
+					message: 'The instruction itself was sent and the edit finished.',
+					description: `${NOT_RESENT} Check the session's timeline (e.g. with Nemo Export or Nemo Edit on session ${sessionId}) before sending the instruction again.`,
+				});
+			}
+			await sleep(failures === 1 ? recovery.firstPollDelayMs : recovery.pollIntervalMs, options.signal, 'the edit');
+		}
+	}
 }
 
 function resultFrom(text: string, before: SessionState, after: SessionState, recoveredFrom?: MessageResult['recoveredFrom']): MessageResult {

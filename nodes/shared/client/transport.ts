@@ -281,6 +281,8 @@ export function interpretJsonText(
 			httpStatus: answer.status,
 			operation,
 			description: 'The answer was cut off or garbled. Try again; if it persists, the service may be having problems.',
+			// Cut off or garbled on the way: a read that is repeated anyway (polling) tolerates it like a 5xx.
+			transient: true,
 		});
 	}
 	const outcome = unwrapEnvelope(parsed);

@@ -1,8 +1,8 @@
-import { PassThrough, Transform } from 'node:stream';
+import { PassThrough, type Readable, Transform } from 'node:stream';
 import FormData from 'form-data';
 import type { ApiCaller, RawBody } from './api-caller';
 import { APP_NAME, type MediaKind } from './constants';
-import { NemoApiError, inputError, truncate } from './errors';
+import { NemoApiError, formatDuration, inputError, truncate } from './errors';
 import { type FileToUpload, checkContent, checkFileBeforeUpload } from './media-files';
 import { asArray, asNumber, asRecord, asString } from './values';
 
@@ -52,7 +52,7 @@ export async function uploadFiles(api: ApiCaller, sessionId: string, files: File
 		return readUploadedFiles(data);
 	} catch (error) {
 		if (stall.fired && !options.signal?.aborted) {
-			throw new NemoApiError(`The upload stalled: no data moved for ${Math.round(stall.timeoutMs / 1000)} s.`, {
+			throw new NemoApiError(`The upload stalled: no data moved for ${formatDuration(stall.timeoutMs)}.`, {
 				kind: 'timeout',
 				operation: 'upload',
 				description: 'The connection to NemoVideo stopped taking data. Try again later.',
@@ -64,6 +64,17 @@ export async function uploadFiles(api: ApiCaller, sessionId: string, files: File
 	}
 }
 
+/**
+ * Every check of a file that needs no request: its name, size and first bytes. Run before a
+ * session is created, so a bad file costs nothing and leaves nothing behind; uploadFiles runs
+ * the same checks again on what it actually sends.
+ */
+export async function checkFile(file: FileToUpload): Promise<void> {
+	const kind = checkFileBeforeUpload(file);
+	const content = await checkContent(await openForReading(file), file, kind);
+	content.destroy();
+}
+
 /** Uploads by URL: the service downloads the files. Only http(s) URLs are accepted. */
 export async function uploadUrls(api: ApiCaller, sessionId: string, urls: Array<{ url: string; field: string; label: string }>, options: UploadOptions = {}): Promise<UploadedFile[]> {
 	if (urls.length === 0) return [];
@@ -71,7 +82,8 @@ export async function uploadUrls(api: ApiCaller, sessionId: string, urls: Array<
 	const data = await api.call({
 		method: 'POST',
 		path: `/api/upload-video/${APP_NAME}/me/${encodeURIComponent(sessionId)}`,
-		operation: urls.length === 1 ? `upload from ${truncate(checked[0], 120)}` : `upload of ${urls.length} URLs`,
+		// Names the field (e.g. "Video URL") as well as the URL: the service's refusal names only the URL.
+		operation: urls.length === 1 ? `upload from ${urls[0].label} ${truncate(checked[0], 120)}` : `upload of ${urls.map((entry) => entry.label).join(' and ')}`,
 		json: { urls: checked, source_type: 'url' },
 		signal: options.signal,
 		headersTimeoutMs: options.answerTimeoutMs ?? DEFAULT_ANSWER_TIMEOUT_MS,
@@ -119,7 +131,7 @@ export function readUploadedFiles(data: unknown): UploadedFile[] {
 async function multipartBody(files: FileToUpload[], kinds: MediaKind[], stall: StallWatch): Promise<RawBody> {
 	const form = new FormData();
 	for (const [index, file] of files.entries()) {
-		const content = await checkContent(await file.open(), file, kinds[index]);
+		const content = await checkContent(await openForReading(file), file, kinds[index]);
 		form.append('files', content, {
 			filename: file.fileName,
 			contentType: file.mimeType,
@@ -139,6 +151,33 @@ async function multipartBody(files: FileToUpload[], kinds: MediaKind[], stall: S
 	meter.once('error', (error) => body.destroy(error));
 	form.pipe(meter).pipe(body);
 	return { stream: body, headers };
+}
+
+/**
+ * The file's content, whose read failures (n8n's binary store lost the file, a disk error) are
+ * input errors naming the file: as they are, they would reach the user as a "network error"
+ * with advice about the Base URL.
+ */
+async function openForReading(file: FileToUpload): Promise<Readable> {
+	const unreadable = (error: unknown) =>
+		new NemoApiError(`${file.label} ("${file.fileName}") could not be read: ${truncate(error instanceof Error ? error.message : String(error), 200)}`, {
+			kind: 'input',
+			field: file.field,
+			description: "n8n could not read the file from its binary data (it may have been deleted or moved). Run the node that produced the file again.",
+		});
+	let source: Readable;
+	try {
+		source = await file.open();
+	} catch (error) {
+		throw unreadable(error);
+	}
+	const out = new PassThrough();
+	source.once('error', (error) => out.destroy(unreadable(error)));
+	out.once('close', () => {
+		if (!source.destroyed) source.destroy();
+	});
+	source.pipe(out);
+	return out;
 }
 
 /** Fires its signal when no byte passed through its meter for `timeoutMs`. */

@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import type { IBinaryData, IExecuteFunctions } from 'n8n-workflow';
-import { type FileToUpload, type RenderDownload, inputError } from '../client';
+import { type FileToUpload, type RenderDownload, checkFile, inputError } from '../client';
 
 /**
  * n8n binary data in and out, without holding a video in memory: input is streamed from n8n's
@@ -31,10 +31,11 @@ export async function fileFromBinaryProperty(
 		);
 	}
 	const fileName = binary.fileName ?? `${name}.${binary.fileExtension ?? 'bin'}`;
+	let file: FileToUpload;
 	if (binary.id) {
 		const id = binary.id;
 		const metadata = await context.helpers.getBinaryMetadata(id);
-		return {
+		file = {
 			fileName: metadata.fileName ?? fileName,
 			mimeType: metadata.mimeType ?? binary.mimeType,
 			size: metadata.fileSize,
@@ -42,16 +43,30 @@ export async function fileFromBinaryProperty(
 			field,
 			open: () => context.helpers.getBinaryStream(id, 256 * 1024),
 		};
+	} else {
+		// Default binary mode: n8n already holds the file in the item, base64-encoded.
+		file = {
+			fileName,
+			mimeType: binary.mimeType,
+			size: base64Length(binary.data),
+			label,
+			field,
+			open: () => Readable.from(decodeInChunks(binary.data)),
+		};
 	}
-	// Default binary mode: n8n already holds the file in the item, base64-encoded.
-	return {
-		fileName,
-		mimeType: binary.mimeType,
-		size: base64Length(binary.data),
-		label,
-		field,
-		open: () => Readable.from([Buffer.from(binary.data, 'base64')]),
-	};
+	// Type, size and content are checked now, before the caller creates a session or sends a byte.
+	await checkFile(file);
+	return file;
+}
+
+/** Decodes base64 a slice at a time (a multiple of 4 characters), so reading never holds a second, decoded copy of the file. */
+function* decodeInChunks(data: string, chars = 256 * 1024): Generator<Buffer> {
+	// Slices must keep 4-character alignment: with whitespace in the text they would not.
+	if (/\s/.test(data)) {
+		yield Buffer.from(data, 'base64');
+		return;
+	}
+	for (let start = 0; start < data.length; start += chars) yield Buffer.from(data.slice(start, start + chars), 'base64');
 }
 
 /** The finished video as n8n binary data, streamed into n8n's binary store. */

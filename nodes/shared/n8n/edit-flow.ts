@@ -1,5 +1,5 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
-import { type FileToUpload, type NemoClient, type UploadedFile, checkMediaUrl } from '../client';
+import { type FileToUpload, type NemoClient, type UploadedFile, amendError, checkMediaUrl, isNemoApiError } from '../client';
 import { fileFromBinaryProperty } from './binary';
 import { exportSession } from './export-flow';
 import type { CommonOptions, MediaInput, ResultDelivery } from './parameters';
@@ -66,15 +66,26 @@ export async function runEdit(context: IExecuteFunctions, client: NemoClient, re
 	if (uploadedFiles.length > 0) json.uploadedFiles = uploadedFiles.map(uploadedFileJson);
 
 	if (request.delivery === 'none') return { json };
-	const exported = await exportSession(context, client, {
-		itemIndex,
-		sessionId: session.sessionId,
-		draft: outcome.draft,
-		timeline: outcome.timeline,
-		delivery: request.delivery,
-		options: request.options,
-		signal,
-	});
+	let exported: INodeExecutionData;
+	try {
+		exported = await exportSession(context, client, {
+			itemIndex,
+			sessionId: session.sessionId,
+			draft: outcome.draft,
+			timeline: outcome.timeline,
+			delivery: request.delivery,
+			options: request.options,
+			signal,
+		});
+	} catch (error) {
+		// The instruction was sent (and charged) and the edit is in the session: running this node
+		// again would send it again. Say where the edit is, so the export alone can be repeated.
+		if (!isNemoApiError(error) || error.kind === 'cancelled') throw error;
+		throw amendError(error, {
+			message: `The edit itself is done in session ${session.sessionId}.`,
+			description: `To get the video, run Nemo Export on session ${session.sessionId} rather than this node again (which would send, and charge, the instruction again).`,
+		});
+	}
 	return { json: { ...json, ...exported.json }, binary: exported.binary };
 }
 

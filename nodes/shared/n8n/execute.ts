@@ -18,7 +18,15 @@ export async function executeNemoNode(
 	context: IExecuteFunctions,
 	work: (client: NemoClient, item: ItemWork) => Promise<ItemResult>,
 ): Promise<INodeExecutionData[][]> {
-	const client = await createNemoClient(context);
+	let client: NemoClient;
+	try {
+		client = await createNemoClient(context);
+	} catch (error) {
+		// A credential the client refuses (a bad Base URL, plain http:// to another host) fails every
+		// item alike. Through the item runner, so that it names the item and Continue On Fail still
+		// gives one error item per input item instead of failing the workflow and dropping them all.
+		return runItems(context, () => Promise.reject(error), { concurrency: 1 });
+	}
 	const inputs = context.getInputData();
 	try {
 		return await runItems(context, async (item) => keepInputBinary(await work(client, item), inputs[item.itemIndex]), {

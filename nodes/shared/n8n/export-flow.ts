@@ -1,5 +1,5 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
-import { type NemoClient, type RenderStatus, type Timeline, inputError } from '../client';
+import { type NemoClient, type RenderStatus, type Timeline, inputError, isNemoApiError } from '../client';
 import { binaryFromDownload } from './binary';
 import type { CommonOptions } from './parameters';
 
@@ -58,9 +58,21 @@ export async function deliverRender(
 		json.videoUrl = status.outputUrl ?? client.api.transport.urlFor(`/api/render/proxy/${encodeURIComponent(status.renderId)}/download`);
 		return { json };
 	}
-	const download = await client.openDownload(status, request.signal);
 	const fileName = request.options.fileName ?? `nemo-${request.sessionId ?? status.renderId}.mp4`;
-	const binary = await binaryFromDownload(context, download, fileName);
+	const fetchVideo = async () => {
+		const download = await client.openDownload(status, request.signal);
+		return { download, binary: await binaryFromDownload(context, download, fileName) };
+	};
+	let fetched: Awaited<ReturnType<typeof fetchVideo>>;
+	try {
+		fetched = await fetchVideo();
+	} catch (error) {
+		// The video is rendered and a download repeats safely: a connection cut or stalled half-way
+		// is read once more, rather than failing an item whose instruction was already charged.
+		if (!isNemoApiError(error) || error.kind === 'cancelled' || !error.isTransient) throw error;
+		fetched = await fetchVideo();
+	}
+	const { download, binary } = fetched;
 	json.videoUrl = status.outputUrl ?? download.url;
 	json.fileName = fileName;
 	json.sizeBytes = status.sizeBytes ?? download.sizeBytes ?? json.sizeBytes;

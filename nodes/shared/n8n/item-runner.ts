@@ -36,7 +36,9 @@ export async function runItems(
 		while (next < count && !signal.aborted) {
 			const itemIndex = next++;
 			try {
-				const output = await work({ itemIndex, signal });
+				// Each item listens on a signal of its own: on the shared one, a few listeners per item
+				// at once pass Node's limit of 10 and log a (false) "possible memory leak" warning.
+				const output = await work({ itemIndex, signal: AbortSignal.any([signal]) });
 				results[itemIndex] = (Array.isArray(output) ? output : [output]).map((entry) => ({
 					...entry,
 					pairedItem: entry.pairedItem ?? { item: itemIndex },

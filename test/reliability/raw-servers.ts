@@ -1,0 +1,111 @@
+/**
+ * Tiny local servers for faults the simulator does not make: connection-level misbehaviour
+ * (raw `net`), and HTTP redirects or capture points on another origin (raw `http`).
+ */
+import http from 'node:http';
+import net from 'node:net';
+
+export interface LocalServer {
+	url: string;
+	origin: string;
+	close(): Promise<void>;
+}
+
+/** A TCP server that does `onSocket` with every connection (answers garbage, stalls, closes, …). */
+export async function rawTcpServer(onSocket: (socket: net.Socket, firstBytes: Buffer) => void): Promise<LocalServer> {
+	const sockets = new Set<net.Socket>();
+	const server = net.createServer((socket) => {
+		sockets.add(socket);
+		socket.on('error', () => undefined);
+		socket.once('close', () => sockets.delete(socket));
+		socket.once('data', (chunk) => onSocket(socket, chunk));
+	});
+	await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+	const { port } = server.address() as net.AddressInfo;
+	const url = `http://127.0.0.1:${port}`;
+	return {
+		url,
+		origin: url,
+		close: () =>
+			new Promise<void>((resolve) => {
+				for (const socket of sockets) socket.destroy();
+				server.close(() => resolve());
+			}),
+	};
+}
+
+export interface CapturedRequest {
+	method: string;
+	path: string;
+	headers: http.IncomingHttpHeaders;
+}
+
+/** An HTTP server that records every request and answers with `handler` (default: 200 "ok"). */
+export async function captureServer(
+	handler: (request: http.IncomingMessage, response: http.ServerResponse) => void = (_request, response) => response.end('ok'),
+	host = '127.0.0.1',
+): Promise<LocalServer & { requests: CapturedRequest[] }> {
+	const requests: CapturedRequest[] = [];
+	const server = http.createServer((request, response) => {
+		requests.push({ method: request.method ?? 'GET', path: request.url ?? '/', headers: request.headers });
+		handler(request, response);
+	});
+	await new Promise<void>((resolve) => server.listen(0, host, resolve));
+	const { port } = server.address() as net.AddressInfo;
+	const url = `http://${host}:${port}`;
+	return {
+		url,
+		origin: url,
+		requests,
+		close: () =>
+			new Promise<void>((resolve) => {
+				server.closeAllConnections();
+				server.close(() => resolve());
+			}),
+	};
+}
+
+/**
+ * A reverse proxy to `target` (the simulator) that answers some paths itself, e.g. with a
+ * redirect to another origin. Requests it forwards keep their headers (the token included), as a
+ * real gateway in front of the API would.
+ */
+export async function proxyServer(
+	target: string,
+	intercept: (request: http.IncomingMessage, response: http.ServerResponse) => boolean,
+	options: { stripPrefix?: string } = {},
+): Promise<LocalServer> {
+	const targetUrl = new URL(target);
+	const server = http.createServer((request, response) => {
+		if (intercept(request, response)) return;
+		let path = request.url ?? '/';
+		if (options.stripPrefix) {
+			if (!path.startsWith(options.stripPrefix)) {
+				response.writeHead(404, { 'content-type': 'text/plain' }).end('not under the prefix');
+				return;
+			}
+			path = path.slice(options.stripPrefix.length) || '/';
+		}
+		const upstream = http.request(
+			{ host: targetUrl.hostname, port: targetUrl.port, method: request.method, path, headers: { ...request.headers, host: targetUrl.host } },
+			(answer) => {
+				response.writeHead(answer.statusCode ?? 502, answer.headers);
+				answer.pipe(response);
+			},
+		);
+		upstream.on('error', () => response.destroy());
+		request.pipe(upstream);
+	});
+	await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+	const { port } = server.address() as net.AddressInfo;
+	const url = `http://127.0.0.1:${port}`;
+	return {
+		url,
+		origin: url,
+		close: () =>
+			new Promise<void>((resolve) => {
+				server.closeAllConnections();
+				server.close(() => resolve());
+			}),
+	};
+}
