@@ -43,6 +43,8 @@ export interface NemoClientOptions {
 	polling?: Partial<PollingOptions>;
 	/** Ordinary calls: time to the answer's headers, and the longest silence inside its body. */
 	timeouts?: { headersMs?: number; bodyMs?: number };
+	/** Uploads: the longest time no byte moves, and the time allowed for the answer after the last byte. */
+	upload?: { stallTimeoutMs?: number; answerTimeoutMs?: number };
 	/** Injected by tests and benchmarks. */
 	dispatcher?: Dispatcher;
 }
@@ -62,6 +64,7 @@ export class NemoClient {
 	private readonly streamLimits: StreamLimits;
 	private readonly recovery: RecoveryOptions;
 	private readonly polling: PollingOptions;
+	private readonly uploadOptions: UploadOptions;
 
 	constructor(options: NemoClientOptions) {
 		this.clientId = options.clientId?.trim() || deriveClientId(options.clientIdSeed ?? options.baseUrl ?? DEFAULT_BASE_URL);
@@ -81,6 +84,7 @@ export class NemoClient {
 		this.streamLimits = { ...DEFAULT_STREAM_LIMITS, ...options.streamLimits };
 		this.recovery = { ...DEFAULT_RECOVERY, ...options.recovery };
 		this.polling = { ...DEFAULT_POLLING, ...options.polling };
+		this.uploadOptions = { ...options.upload };
 	}
 
 	get baseUrl(): string {
@@ -126,11 +130,11 @@ export class NemoClient {
 	}
 
 	uploadFiles(sessionId: string, files: FileToUpload[], options?: UploadOptions): Promise<UploadedFile[]> {
-		return uploadFiles(this.api, sessionId, files, options);
+		return uploadFiles(this.api, sessionId, files, { ...this.uploadOptions, ...options });
 	}
 
 	uploadUrls(sessionId: string, urls: Array<{ url: string; field: string; label: string }>, options?: UploadOptions): Promise<UploadedFile[]> {
-		return uploadUrls(this.api, sessionId, urls, options);
+		return uploadUrls(this.api, sessionId, urls, { ...this.uploadOptions, ...options });
 	}
 
 	/** Sends an instruction once and reports the outcome (see send-message.ts). */

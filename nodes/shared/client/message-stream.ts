@@ -15,6 +15,8 @@ export interface StreamLimits {
 	hardLimitMs: number;
 	/** Only keep-alives for this long means the job is stuck. */
 	heartbeatOnlyLimitMs: number;
+	/** Time for the stream to open (its response headers) after the message went out. */
+	openTimeoutMs: number;
 	/** Bytes one event may buffer; beyond it the stream is not the agent talking. */
 	maxEventBytes: number;
 }
@@ -22,6 +24,7 @@ export interface StreamLimits {
 export const DEFAULT_STREAM_LIMITS: StreamLimits = {
 	hardLimitMs: 15 * 60_000,
 	heartbeatOnlyLimitMs: 10 * 60_000,
+	openTimeoutMs: 2 * 60_000,
 	maxEventBytes: 16 * 1024 * 1024,
 };
 

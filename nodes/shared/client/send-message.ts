@@ -61,7 +61,7 @@ export async function sendMessage(api: ApiCaller, sessionId: string, text: strin
 				operation: 'sending the instruction',
 				json: { app_name: APP_NAME, user_id: 'me', session_id: sessionId, new_message: { parts: [{ text }] } },
 				signal,
-				headersTimeoutMs: 2 * 60_000,
+				headersTimeoutMs: limits.openTimeoutMs,
 				bodyTimeoutMs: limits.heartbeatOnlyLimitMs,
 			},
 			'text/event-stream',

@@ -50,7 +50,7 @@ function tuningFromEnvironment(): Partial<NemoClientOptions> {
 	if (!raw) return {};
 	try {
 		const tuning = JSON.parse(raw) as Partial<NemoClientOptions>;
-		return { retry: tuning.retry, recovery: tuning.recovery, polling: tuning.polling, streamLimits: tuning.streamLimits, timeouts: tuning.timeouts };
+		return { retry: tuning.retry, recovery: tuning.recovery, polling: tuning.polling, streamLimits: tuning.streamLimits, timeouts: tuning.timeouts, upload: tuning.upload };
 	} catch {
 		return {};
 	}
