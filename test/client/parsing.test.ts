@@ -69,8 +69,10 @@ describe('agent events', () => {
 
 describe('GUI text translation', () => {
 	it('turns app instructions into workflow ones', () => {
-		expect(translateGuiText('Done! Click Export to download your video.')).toBe('Done! run the Nemo Export node to download your video.');
-		expect(translateGuiText('Open the timeline panel to check.')).toContain("read the timeline in this node's output");
+		expect(translateGuiText('Done! Click Export to download your video.')).toBe('Done! Run the Nemo Export node to download your video.');
+		expect(translateGuiText('Swapped. Open the timeline panel to check.')).toBe("Swapped. Read the timeline in this node's output to check.");
+		expect(translateGuiText('You can click Export now.')).toBe('You can run the Nemo Export node now.');
+		expect(translateGuiText('Open the timeline panel to check.')).toBe("Read the timeline in this node's output to check.");
 		expect(translateGuiText('完成，点击导出')).toContain('Nemo Export');
 		expect(translateGuiText('Nothing to translate.')).toBe('Nothing to translate.');
 	});

@@ -43,7 +43,7 @@ describe('the chain Upload → Face Swap → Audio Replace → Export', () => {
 		expect(swap.json.changes).toEqual([expect.stringMatching(/face swapped with face\.jpg/)]);
 		expect(audio.json.instruction).toMatch(/Keep the original audio at 30% volume.*Loop the new audio/);
 		expect(audio.json.timeline).toMatch(/2\. Audio: voice\.mp3 \(0-10s, looped\)/);
-		expect(exported.json).toMatchObject({ status: 'completed', fileName: 'result.mp4', renderId: expect.stringMatching(/^render_/) });
+		expect(exported.json).toMatchObject({ status: 'completed', fileName: 'result.mp4', durationSec: 10, renderId: expect.stringMatching(/^render_/) });
 		expect(exported.json.timeline).toMatch(/^Timeline \(2 tracks\): 1\. Video: clip\.mp4 \(0-10s, 30%, face swapped with face\.jpg\)/);
 
 		const video = exported.binary!.data;

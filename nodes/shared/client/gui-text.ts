@@ -15,6 +15,14 @@ const TRANSLATIONS: Array<[RegExp, string]> = [
 
 export function translateGuiText(text: string): string {
 	let result = text;
-	for (const [pattern, replacement] of TRANSLATIONS) result = result.replace(pattern, replacement);
+	for (const [pattern, replacement] of TRANSLATIONS) {
+		result = result.replace(pattern, (match: string, ...groups: unknown[]) => {
+			const offset = groups[groups.length - 2] as number;
+			const words = replacement.replace(/\$(\d)/g, (_, n: string) => String(groups[Number(n) - 1] ?? ''));
+			// Keep the sentence's capital when the phrase starts a sentence.
+			const startsSentence = /(^|[.!?。！？]\s*)$/.test(result.slice(0, offset));
+			return startsSentence ? words.charAt(0).toUpperCase() + words.slice(1) : words;
+		});
+	}
 	return result;
 }

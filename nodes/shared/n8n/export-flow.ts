@@ -53,7 +53,11 @@ export async function deliverRender(
 ): Promise<INodeExecutionData> {
 	const json: IDataObject = renderFields(status);
 	if (request.sessionId) json.sessionId = request.sessionId;
-	if (request.timeline) json.timeline = request.timeline.summary;
+	if (request.timeline) {
+		json.timeline = request.timeline.summary;
+		// Two of the three status shapes carry no duration: the timeline knows it.
+		if (json.durationSec === undefined && request.timeline.durationMs > 0) json.durationSec = request.timeline.durationMs / 1000;
+	}
 	if (request.delivery === 'url') {
 		json.videoUrl = status.outputUrl ?? client.api.transport.urlFor(`/api/render/proxy/${encodeURIComponent(status.renderId)}/download`);
 		return { json };
