@@ -10,4 +10,10 @@ module.exports = {
 	...require('./n8n-instance'), // createInstance(version, opts) -> N8nInstance, freePort()
 	...require('./run-data'), // parseRawOutput(), outputJson(), outputItems(), runError(), summarize()
 	...require('./probe-package'), // writeProbePackage() for harness self-tests
+	...require('./sample-media'), // ensureSampleMedia(), largeClip()
+	...require('./media-check'), // probeMedia(), loudness(), describeMedia()
+	...require('./simulator-process'), // startSimulatorProcess()
+	...require('./static-server'), // serveFolder()
+	...require('./examples'), // loadExample(), configureWorkflow(), EXAMPLES
+	...require('./stack'), // n8nEnvFor(), nemoCredential()
 };

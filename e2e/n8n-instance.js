@@ -328,8 +328,9 @@ class N8nInstance {
 	 * now accessible via" (/healthz alone answers before workflows are activated), and every
 	 * webhook listed in `webhooks` is registered (see waitForWebhook: on 2.x activation
 	 * finishes only after that log line).
-	 * @param {{ port?: number, timeoutMs?: number, webhooks?: Array<string | { path: string, method?: string }> }} [o]
+	 * @param {{ port?: number, timeoutMs?: number, webhooks?: Array<string | { path: string, method?: string }>, echo?: boolean }} [o]
 	 *   port: default 5678 as in n8n; tests pass await freePort().
+	 *   echo: also copy n8n's output to ours (npm run dev)
 	 *   webhooks: 'POST my-path' or { path, method } of active workflows to wait for.
 	 * @returns {Promise<{ baseUrl: string, pid: number, ms: number }>}
 	 */
@@ -352,6 +353,7 @@ class N8nInstance {
 		let exited = /** @type {string | undefined} */ (undefined);
 		const onData = (/** @type {Buffer} */ b) => {
 			fs.writeSync(logFd, b);
+			if (o.echo) process.stdout.write(b);
 			text += b.toString('utf8');
 			this.remember(b.toString('utf8'));
 		};
@@ -471,8 +473,10 @@ class N8nInstance {
 		if (child.exitCode === null && child.signalCode === null) {
 			const gone = new Promise((r) => child.once('exit', r));
 			killTree(pid, 'SIGTERM');
-			const timer = new Promise((r) => setTimeout(r, o.graceMs ?? 8000));
-			await Promise.race([gone, timer]);
+			/** @type {NodeJS.Timeout | undefined} */
+			let timer;
+			await Promise.race([gone, new Promise((r) => (timer = setTimeout(r, o.graceMs ?? 8000)))]);
+			clearTimeout(timer); // a pending timer would keep the caller's process alive
 		}
 		killTree(pid, 'SIGKILL'); // whatever is left (task runner, stuck shutdown)
 		for (let i = 0; i < 40 && isAlive(pid); i++) await new Promise((r) => setTimeout(r, 50));
@@ -525,11 +529,17 @@ function parseHookSpec(s) {
  * Install (or reuse) the n8n host for `version` and make a fresh instance with its own user
  * folder under the OS temp dir.
  * @param {string | number} version  1 | 2 | exact n8n version
- * @param {{ env?: Record<string, string>, keep?: boolean, quiet?: boolean, baseDir?: string }} [opts]
+ * @param {{ env?: Record<string, string>, keep?: boolean, quiet?: boolean, baseDir?: string, userFolder?: string }} [opts]
  *   env: extra env for every n8n command (e.g. N8N_BLOCK_ENV_ACCESS_IN_NODE, a simulator URL)
+ *   userFolder: use (and keep) this user folder instead of a fresh temp one
  */
 async function createInstance(version, opts = {}) {
 	const host = await ensureN8n(version);
+	if (opts.userFolder) {
+		// a persistent folder (npm run dev): kept on dispose, reused next time
+		fs.mkdirSync(opts.userFolder, { recursive: true });
+		return new N8nInstance(host, path.resolve(opts.userFolder), { ...opts, keep: true });
+	}
 	const userFolder = fs.mkdtempSync(path.join(opts.baseDir || os.tmpdir(), `n8n-e2e-${host.major}-`));
 	return new N8nInstance(host, userFolder, opts);
 }
