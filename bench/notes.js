@@ -42,11 +42,9 @@ function notesFor(R) {
 				`process is mostly idle (n8n CPU ${num(U.nemo.cpuShare.median, 2)} of the node's time), but on two cores shared with the simulator and the ` +
 				`machine's other load every CPU-millisecond it spends is taken from the simulator; curl spends almost none. Plain Node reaches ` +
 				`${num(U.ratios.nodeVsCurl.median, 2)} of curl in the same rounds, and Nemo Upload ${num(U.ratios.nemoVsNode.median, 2)} of plain Node; ` +
-				'the ratio moves with the machine\'s load (see the load averages above). A cheap gain exists: reading the binary from n8n\'s store in ' +
-				'1 MiB chunks instead of 256 KiB (`bench/tools/patches/upload-1mb-reads.js`; in TypeScript `getBinaryStream(id, 1024 * 1024)` in ' +
-				'nodes/shared/n8n/binary.ts and a 1 MiB `highWaterMark` for the body\'s PassThrough in nodes/shared/client/upload.ts) cut the n8n ' +
-				'process\'s CPU per MB by about a fifth (0.42 → 0.34 of the node\'s time) and raised throughput by 5% (B/A 1.05, 0.97–1.12; ' +
-				'ours / curl 0.82 → 0.83 over 7 rounds of 500 MB with `bench/tools/ab.js`, measured while preparing this benchmark), for ~5 MB more RSS.',
+				'the ratio moves with the machine\'s load (see the load averages above). The one cheap gain profiling found, reading the ' +
+				'binary in 1 MiB chunks instead of 256 KiB, is applied (see "Fixes made from these benchmarks" above for before and after); ' +
+				'what is left is the simulator\'s CPU, which curl does not compete with and a node cannot avoid.',
 		);
 	}
 

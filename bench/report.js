@@ -6,6 +6,7 @@
  * the targets (met / missed), and every run's raw figures at the end.
  */
 const { num } = require('./lib/stats');
+const { beforeAfterSection } = require('./changes');
 
 /** @param {{ median: number, min: number, max: number } | undefined} s @param {number} [d] @param {string} [unit] */
 function mmm(s, d = 1, unit = '') {
@@ -317,6 +318,9 @@ function buildReport(R) {
 			ok: (bySec[300] ? bySec[300].requests.median : 0) <= 30,
 		});
 	}
+
+	// ------------------------------------------------------------------ fixes
+	for (const line of beforeAfterSection(R)) p(line);
 
 	// ------------------------------------------------------------------ notes
 	if (R.notes && R.notes.length) {

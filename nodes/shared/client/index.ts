@@ -4,7 +4,7 @@ export { NemoApiError, amendError, isNemoApiError, inputError, cancelledError, t
 export { deriveClientId, clearTokenCache } from './auth';
 export { redactSecrets, registerSecret } from './redact';
 export { checkSessionId, type SessionState } from './session-state';
-export { checkFile, checkMediaUrl, type UploadedFile } from './upload';
+export { UPLOAD_CHUNK_BYTES, checkFile, checkMediaUrl, type UploadedFile } from './upload';
 export { type FileToUpload, extensionOf, formatBytes } from './media-files';
 export { type RenderStatus, type RenderDownload, type PollingOptions } from './render';
 export { type MessageResult, type RecoveryOptions } from './send-message';

@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import type { IBinaryData, IExecuteFunctions } from 'n8n-workflow';
-import { type FileToUpload, type RenderDownload, checkFile, inputError } from '../client';
+import { type FileToUpload, type RenderDownload, UPLOAD_CHUNK_BYTES, checkFile, inputError } from '../client';
 
 /**
  * n8n binary data in and out, without holding a video in memory: input is streamed from n8n's
@@ -41,7 +41,7 @@ export async function fileFromBinaryProperty(
 			size: metadata.fileSize,
 			label,
 			field,
-			open: () => context.helpers.getBinaryStream(id, 256 * 1024),
+			open: () => context.helpers.getBinaryStream(id, UPLOAD_CHUNK_BYTES),
 		};
 	} else {
 		// Default binary mode: n8n already holds the file in the item, base64-encoded.
