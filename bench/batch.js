@@ -36,7 +36,7 @@ async function benchBatch(ctx, o) {
 	await setup.close();
 	if (!uploaded?.url) throw new Error('the face photo upload returned no URL');
 
-	await sim.configure({ sseDurationMs: o.streamMs, renderMs: o.renderMs, heartbeatIntervalMs: 100, outputSizeBytes: 256 * 1024 });
+	await sim.admin('config', { sseDurationMs: o.streamMs, renderMs: o.renderMs, heartbeatIntervalMs: 100, outputSizeBytes: 256 * 1024 });
 	const wfs = Object.fromEntries(o.levels.map((n) => [n, W.batch(n, path.join(dir, 'clip-*.mp4'), uploaded.url)]));
 	await n8n.importWorkflows(Object.values(wfs));
 	// Only the first status look is moved (to just after the render's end), so a render is
@@ -49,12 +49,12 @@ async function benchBatch(ctx, o) {
 		const order = o.levels.map((_, i) => o.levels[(i + r) % o.levels.length]);
 		for (const n of order) {
 			clearBinaryStore(n8n);
-			await sim.admin('POST', 'reset');
+			await sim.admin('reset', {});
 			const run = await executeSampled(n8n, wfs[n].id, { env: { NEMOVIDEO_TUNING: tuning } });
 			if (run.error) throw new Error(`${wfs[n].name}: ${run.error}`);
 			const w = nodeWindow(run, 'Nemo Face Swap');
 			const problems = checkBatch(w.output, names);
-			const messages = /** @type {any[]} */ (await sim.admin('GET', 'messages')).length;
+			const messages = /** @type {any[]} */ (await sim.admin('messages')).length;
 			if (messages !== o.items) problems.push(`${messages} instructions reached the simulator, not ${o.items}`);
 			if (problems.length) throw new Error(`${wfs[n].name}: ${problems.slice(0, 5).join('; ')}`);
 			rows[n].push({ ms: w.ms, cpuMs: w.cpuMs, rssGrowthMb: w.rssGrowthKb / 1024 });
@@ -62,7 +62,7 @@ async function benchBatch(ctx, o) {
 		}
 	}
 	clearBinaryStore(n8n);
-	await sim.configure({ sseDurationMs: 200, renderMs: 300, heartbeatIntervalMs: 50, outputSizeBytes: 64 * 1024 });
+	await sim.admin('config', { sseDurationMs: 200, renderMs: 300, heartbeatIntervalMs: 50, outputSizeBytes: 64 * 1024 });
 	/** @type {Record<string, any>} */
 	const out = { ...o, raw: rows, levels: {} };
 	const base = rows[o.levels[0]];

@@ -12,16 +12,17 @@
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { startSimProcess, REPO_ROOT } = require('./lib/sim');
+const { startBenchSimulator } = require('./lib/sim');
 const { execFileSync } = require('node:child_process');
 const { setupN8n } = require('./lib/n8n');
 const { buildReport } = require('./report');
 
+const REPO_ROOT = path.resolve(__dirname, '..');
 const TOKEN = 'nmv_usr_bench_0000000000000001';
 
 /**
  * @typedef {object} Ctx
- * @property {import('./lib/sim').SimProcess} sim
+ * @property {import('../e2e/simulator-process').SimulatorProcess} sim
  * @property {import('../e2e/n8n-instance').N8nInstance} n8n
  * @property {string} token
  * @property {string} workDir
@@ -79,7 +80,7 @@ async function main() {
 	const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'nemo-bench-'));
 	const want = (/** @type {string} */ name) => !args.only || args.only.includes(name);
 	const runs = args.runs || (args.quick ? 2 : 5);
-	const sim = await startSimProcess({ dataDir: path.join(workDir, 'sim'), tokens: [`${TOKEN}:1000000000`], config: { maxRecordedRequests: 20000 } });
+	const sim = await startBenchSimulator({ dataDir: path.join(workDir, 'sim'), token: TOKEN, config: { maxRecordedRequests: 20000 } });
 	log(`simulator on ${sim.url} (pid ${sim.pid})`);
 	/** @type {Record<string, any>} */
 	const results = { startedAt: new Date().toISOString(), quick: args.quick, runs, machine: machine(), load: {} };

@@ -31,7 +31,7 @@ async function benchOverhead(ctx, o) {
 		for (let k = 0; k < names.length; k++) {
 			const name = names[(k + Math.max(r, 0)) % names.length];
 			const peer = /** @type {{ wf: any, node: string }} */ (peers[/** @type {keyof typeof peers} */ (name)]);
-			await sim.admin('POST', 'reset');
+			await sim.admin('reset', {});
 			const run = await executeSampled(n8n, peer.wf.id);
 			if (run.error) throw new Error(`${peer.wf.name}: ${run.error}`);
 			const w = nodeWindow(run, peer.node);
@@ -41,7 +41,7 @@ async function benchOverhead(ctx, o) {
 			if (name === 'http' && w.output.some((it) => it.json?.data?.available === undefined && it.json?.available === undefined)) {
 				throw new Error(`${peer.wf.name}: unexpected answer ${JSON.stringify(w.output[0]).slice(0, 200)}`);
 			}
-			const requests = /** @type {any[]} */ (await sim.admin('GET', 'requests')).filter((q) => q.endpoint === 'credits').length;
+			const requests = /** @type {any[]} */ (await sim.admin('requests')).filter((q) => q.endpoint === 'credits').length;
 			if (r < 0) continue;
 			rows[name].push({ ms: w.ms, perItemMs: w.ms / o.items, cpuMs: w.cpuMs, requests, rssGrowthMb: w.rssGrowthKb / 1024 });
 			log(`overhead round ${r + 1}/${o.runs} ${name}: ${w.ms} ms for ${o.items} items (${(w.ms / o.items).toFixed(2)} ms/item, n8n CPU ${w.cpuMs} ms, ${requests} requests)`);

@@ -72,15 +72,15 @@ async function benchPolling(ctx, o) {
 			jobs.push({ mode: 'compressed', seconds, scale: TIME_SCALE, client: makeClient(sim.url, token, { polling: scaled }), renderMs: (seconds * 1000) / TIME_SCALE });
 		}
 	}
-	await sim.admin('POST', 'reset');
+	await sim.admin('reset', {});
 	// start every render (renderMs is read when the simulator accepts a render), then wait for all
 	for (const job of jobs) {
-		await sim.configure({ renderMs: job.renderMs });
+		await sim.admin('config', { renderMs: job.renderMs });
 		const { renderId } = await job.client.startRender(sessionId, draft);
 		job.renderId = renderId;
 	}
-	await sim.configure({ renderMs: 300 });
-	const requests = /** @type {any[]} */ (await sim.admin('GET', 'requests'));
+	await sim.admin('config', { renderMs: 300 });
+	const requests = /** @type {any[]} */ (await sim.admin('requests'));
 	for (const job of jobs) {
 		const start = requests.find((q) => q.endpoint === 'renderStart' && q.json && q.json.id === job.renderId);
 		if (!start) throw new Error(`no render start recorded for ${job.renderId}`);
@@ -96,7 +96,7 @@ async function benchPolling(ctx, o) {
 			return { job, noticedAt };
 		}),
 	);
-	const all = /** @type {any[]} */ (await sim.admin('GET', 'requests'));
+	const all = /** @type {any[]} */ (await sim.admin('requests'));
 	/** @type {Record<string, any>} */
 	const out = { timeScale: TIME_SCALE, schedule: DEFAULT_POLLING, rows: {} };
 	for (const mode of /** @type {const} */ (['real', 'compressed'])) {

@@ -149,7 +149,7 @@ async function benchDownload(ctx, o) {
 	const results = {};
 	for (const sizeMb of o.sizesMb) {
 		const bytes = sizeMb * MB;
-		await sim.configure({ outputSizeBytes: bytes, renderMs: 100 });
+		await sim.admin('config', { outputSizeBytes: bytes, renderMs: 100 });
 		const client = makeClient(sim.url, token, { polling: { initialDelayMs: 200 } });
 		const render = await completedRender(client, small);
 		await client.close();
@@ -199,7 +199,7 @@ async function benchDownload(ctx, o) {
 		clearBinaryStore(n8n);
 		results[sizeMb] = digest(rows, o.runs);
 	}
-	await sim.configure({ outputSizeBytes: 64 * 1024 });
+	await sim.admin('config', { outputSizeBytes: 64 * 1024 });
 	return results;
 }
 

@@ -16,7 +16,7 @@
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { startSimProcess } = require('../lib/sim');
+const { startBenchSimulator } = require('../lib/sim');
 const { executeSampled, nodeWindow, clearBinaryStore, CREDENTIAL } = require('../lib/n8n');
 const { writeClip } = require('../lib/media');
 const { makeClient, completedRender } = require('../lib/client');
@@ -35,7 +35,7 @@ async function main() {
 	const rounds = Number(process.argv[5] || 5);
 	const patch = require(patchFile);
 	const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nemo-ab-'));
-	const sim = await startSimProcess({ dataDir: path.join(dir, 'sim'), tokens: [`${TOKEN}:1000000000`] });
+	const sim = await startBenchSimulator({ dataDir: path.join(dir, 'sim'), token: TOKEN });
 	/** @type {any[]} */
 	const instances = [];
 	try {
@@ -67,7 +67,7 @@ async function main() {
 			nodeName = 'Nemo Upload';
 			curlArgs = ['-sS', '-o', '/dev/null', '-w', '%{http_code}', '-H', `Authorization: Bearer ${TOKEN}`, '-F', `files=@${clip};type=video/mp4`, `${sim.url}/api/upload-video/nemo_agent/me/${sessionId}`];
 		} else {
-			await sim.configure({ outputSizeBytes: bytes, renderMs: 100 });
+			await sim.admin('config', { outputSizeBytes: bytes, renderMs: 100 });
 			const client = makeClient(sim.url, TOKEN, { polling: { initialDelayMs: 200 } });
 			const render = await completedRender(client, writeClip(path.join(dir, 'small.mp4'), 65536));
 			await client.close();

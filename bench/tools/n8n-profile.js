@@ -11,7 +11,7 @@
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { startSimProcess } = require('../lib/sim');
+const { startBenchSimulator } = require('../lib/sim');
 const { setupN8n, executeSampled, nodeWindow } = require('../lib/n8n');
 const { writeClip } = require('../lib/media');
 const { makeClient, completedRender } = require('../lib/client');
@@ -26,7 +26,7 @@ async function main() {
 	const peer = process.argv[4] || 'nemo';
 	const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nemo-prof-'));
 	const profDir = path.join(dir, 'profiles');
-	const sim = await startSimProcess({ dataDir: path.join(dir, 'sim'), tokens: [`${TOKEN}:1000000000`] });
+	const sim = await startBenchSimulator({ dataDir: path.join(dir, 'sim'), token: TOKEN });
 	const n8n = await setupN8n({ simUrl: sim.url, token: TOKEN, log: console.log });
 	try {
 		let wf;
@@ -39,7 +39,7 @@ async function main() {
 			wf = peer === 'nemo' ? W.uploadNemo('p', clip) : W.uploadHttp('p', clip, `${sim.url}/api/upload-video/nemo_agent/me/${sessionId}`, TOKEN);
 			nodeName = peer === 'nemo' ? 'Nemo Upload' : 'HTTP Request';
 		} else if (what === 'download') {
-			await sim.configure({ outputSizeBytes: size * 1024 * 1024, renderMs: 100 });
+			await sim.admin('config', { outputSizeBytes: size * 1024 * 1024, renderMs: 100 });
 			const client = makeClient(sim.url, TOKEN, { polling: { initialDelayMs: 200 } });
 			const render = await completedRender(client, writeClip(path.join(dir, 'small.mp4'), 65536));
 			await client.close();

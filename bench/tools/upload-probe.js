@@ -12,7 +12,7 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const http = require('node:http');
-const { startSimProcess } = require('../lib/sim');
+const { startBenchSimulator } = require('../lib/sim');
 const { writeClip } = require('../lib/media');
 const { makeClient } = process.env.PROBE_CLIENT ? require(process.env.PROBE_CLIENT) : require('../lib/client');
 const { timed } = require('../transfer');
@@ -27,7 +27,7 @@ async function main() {
 	const only = process.argv[4] ? process.argv[4].split(',') : null;
 	const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nemo-probe-'));
 	const clip = writeClip(path.join(dir, 'clip.mp4'), sizeMb * MB);
-	const sim = await startSimProcess({ dataDir: path.join(dir, 'sim'), tokens: [`${TOKEN}:1000000`] });
+	const sim = await startBenchSimulator({ dataDir: path.join(dir, 'sim'), token: TOKEN, credits: 1_000_000 });
 	const client = makeClient(sim.url, TOKEN);
 	const { sessionId } = await client.createSession();
 	const url = `${sim.url}/api/upload-video/nemo_agent/me/${sessionId}`;
