@@ -33,22 +33,39 @@ it(`streams a ${FILE_MB} MB upload with flat memory`, async () => {
 	const size = (await stat(file)).size;
 
 	global.gc?.();
-	const baseline = process.memoryUsage().rss;
-	let peak = baseline;
-	const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 20);
+	// Two measures. RSS is what an n8n worker's memory limit sees, but when this file runs in a jest
+	// worker after other files, pages those freed are still counted in the baseline and a growth can
+	// hide in them. JS heap plus Buffer memory (external) does not depend on what ran before: a
+	// client that held the file would show it there, whatever the worker's history.
+	const live = () => {
+		const m = process.memoryUsage();
+		return { rss: m.rss, data: m.heapUsed + m.external };
+	};
+	const baseline = live();
+	const peak = { ...baseline };
+	const sample = () => {
+		const now = live();
+		peak.rss = Math.max(peak.rss, now.rss);
+		peak.data = Math.max(peak.data, now.data);
+	};
+	const sampler = setInterval(sample, 20);
 	const [uploaded] = await client.uploadFiles(sessionId, [
 		{ fileName: 'large.mp4', mimeType: 'video/mp4', size, label: 'file "large.mp4"', field: 'file', open: () => createReadStream(file, { highWaterMark: 256 * 1024 }) },
 	]);
 	clearInterval(sampler);
-	peak = Math.max(peak, process.memoryUsage().rss);
-	const growthMb = (peak - baseline) / 1024 / 1024;
+	sample();
+	const rssGrowthMb = (peak.rss - baseline.rss) / 1024 / 1024;
+	const dataGrowthMb = (peak.data - baseline.data) / 1024 / 1024;
 	// Recorded for the issue notes; the bound is what matters: far below the file size.
-	process.stdout.write(`large upload: ${FILE_MB} MB, RSS growth ${growthMb.toFixed(1)} MB\n`);
+	process.stdout.write(
+		`large upload: ${FILE_MB} MB, RSS growth ${rssGrowthMb.toFixed(1)} MB (from ${(baseline.rss / 1024 / 1024).toFixed(0)} MB), heap + buffers growth ${dataGrowthMb.toFixed(1)} MB\n`,
+	);
 
 	expect(uploaded.fileName).toBe('large.mp4');
 	const upload = sim.requests.find((r) => r.path === `/api/upload-video/nemo_agent/me/${sessionId}`)!;
 	expect(upload.bodyBytes).toBeGreaterThan(size);
-	expect(growthMb).toBeLessThan(64);
+	expect(rssGrowthMb).toBeLessThan(64);
+	expect(dataGrowthMb).toBeLessThan(64);
 	await client.close();
 });
 
