@@ -34,7 +34,7 @@ async function setupN8n(o) {
 
 /**
  * @typedef {{ t: number, rssKb: number, hwmKb: number, cpuMs: number }} MemSample
- * @typedef {{ run: import('../../e2e/run-data').IRun, ms: number, samples: MemSample[], error?: string, stdout: string }} SampledRun
+ * @typedef {{ run: import('../../e2e/run-data').IRun, ms: number, spawnedAt: number, samples: MemSample[], error?: string, stdout: string }} SampledRun
  */
 
 const TICK_MS = 1000 / 100; // USER_HZ is 100 on Linux
@@ -104,7 +104,7 @@ async function executeSampled(n8n, workflowId, o = {}) {
 		throw new Error(`n8n execute ${workflowId}: no run data (exit ${code}).\n${tail(stdout + Buffer.concat(err).toString('utf8'), 30)}`);
 	}
 	const error = parsed.run.status === 'success' ? undefined : runError(parsed.run) || parsed.run.status;
-	return { run: parsed.run, ms: Date.now() - started, samples, error, stdout };
+	return { run: parsed.run, ms: Date.now() - started, spawnedAt: started, samples, error, stdout };
 }
 
 /**

@@ -4,9 +4,10 @@
 /**
  * Diagnosis tool (not part of `npm run bench`): one upload or download workflow of the
  * benchmark in a real n8n, run with V8's CPU profiler, and the heaviest functions of the node's
- * time. Leaves the .cpuprofile files in the folder it prints (open them in Chrome DevTools).
+ * time; for a transfer, also how often V8 collected garbage while the node ran (`--trace-gc`).
+ * Leaves the .cpuprofile files in the folder it prints (open them in Chrome DevTools).
  *
- *   node bench/tools/n8n-profile.js upload|download|credits [sizeMb=300 | items=1000]
+ *   node bench/tools/n8n-profile.js upload|download|credits [sizeMb=300 | items=1000] [nemo|http]
  */
 const fs = require('node:fs');
 const os = require('node:os');
@@ -58,10 +59,33 @@ async function main() {
 		const file = fs.readdirSync(profDir).map((f) => path.join(profDir, f)).sort((a, b) => fs.statSync(b).size - fs.statSync(a).size)[0];
 		for (const line of topFunctions(file, { from: w.startTime, to: w.startTime + w.ms, top: 40 })) console.log(line);
 		console.log(`profile: ${file}`);
+		if (what !== 'credits') reportCollections(await executeSampled(n8n, wf.id, { nodeArgs: ['--trace-gc'] }), nodeName, size);
 	} finally {
 		await n8n.dispose();
 		await sim.stop();
 	}
+}
+
+/**
+ * How often V8 collected garbage while the node ran, from `--trace-gc` (its lines carry the ms
+ * since the process started, which is within a few ms of the spawn). The rhythm of young-
+ * generation collections sets how much dead socket-buffer memory piles up between them, which
+ * is what the memory figures of a transfer measure (BENCHMARKS.md explains).
+ * @param {Awaited<ReturnType<typeof executeSampled>>} run
+ * @param {string} nodeName
+ * @param {number} sizeMb
+ */
+function reportCollections(run, nodeName, sizeMb) {
+	const w = nodeWindow(run, nodeName);
+	const from = w.startTime - run.spawnedAt;
+	const to = from + w.ms;
+	const counts = { Scavenge: 0, 'Mark-Compact': 0, 'Mark-Compact (reduce)': 0 };
+	for (const m of run.stdout.matchAll(/^\[\d+:0x[0-9a-f]+\]\s+(\d+) ms: (Scavenge|Mark-Compact \(reduce\)|Mark-Compact)\b/gm)) {
+		const at = Number(m[1]);
+		if (at >= from && at <= to) counts[/** @type {keyof typeof counts} */ (m[2])]++;
+	}
+	const every = counts.Scavenge ? ` (one per ${(sizeMb / counts.Scavenge).toFixed(1)} MB moved)` : '';
+	console.log(`with --trace-gc: ${nodeName} ${w.ms} ms, RSS +${(w.rssGrowthKb / 1024).toFixed(1)} MB; in its window ${counts.Scavenge} scavenges${every}, ${counts['Mark-Compact'] + counts['Mark-Compact (reduce)']} mark-compacts`);
 }
 
 main().catch((e) => {

@@ -14,19 +14,21 @@
 const fs = require('node:fs');
 const path = require('node:path');
 
-module.exports = {
-	description: 'download chunks coalesced to 1 MiB before n8n stores them (binaryFromDownload)',
-	/** @param {string} pkg */
-	apply(pkg) {
-		const file = path.join(pkg, 'dist/nodes/shared/n8n/binary.js');
-		let s = fs.readFileSync(file, 'utf8');
-		const old = 'context.helpers.prepareBinaryData(download.stream,';
-		if (!s.includes(old)) throw new Error(`patch does not apply: ${old} not in ${file}`);
-		s = s.replace(
-			old,
-			`context.helpers.prepareBinaryData(__coalesce(download.stream, 1024 * 1024),`,
-		);
-		s += `
+/** @param {number} size @param {string} label */
+function coalescePatch(size, label) {
+	return {
+		description: `download chunks coalesced to ${label} before n8n stores them (binaryFromDownload)`,
+		/** @param {string} pkg */
+		apply(pkg) {
+			const file = path.join(pkg, 'dist/nodes/shared/n8n/binary.js');
+			let s = fs.readFileSync(file, 'utf8');
+			const old = 'context.helpers.prepareBinaryData(download.stream,';
+			if (!s.includes(old)) throw new Error(`patch does not apply: ${old} not in ${file}`);
+			s = s.replace(
+				old,
+				`context.helpers.prepareBinaryData(__coalesce(download.stream, ${size}),`,
+			);
+			s += `
 function __coalesce(source, size) {
     const { Transform } = require('node:stream');
     let parts = [];
@@ -46,6 +48,10 @@ function __coalesce(source, size) {
     return source.pipe(out);
 }
 `;
-		fs.writeFileSync(file, s);
-	},
-};
+			fs.writeFileSync(file, s);
+		},
+	};
+}
+
+module.exports = coalescePatch(1024 * 1024, '1 MiB');
+module.exports.coalescePatch = coalescePatch;
