@@ -10,7 +10,7 @@ const path = require('node:path');
 const { num } = require('./lib/stats');
 
 /**
- * @typedef {{ label: string, pick: (R: Record<string, any>) => { median: number, min: number, max: number } | undefined, digits: number, unit?: string }} Figure
+ * @typedef {{ label: string, pick: (R: Record<string, any>) => { median: number, min: number, max: number } | undefined, digits: number, unit?: string, machineCheck?: boolean }} Figure
  * @typedef {{ title: string, what: string, before: string, figures: Figure[] }} Fix
  */
 
@@ -28,7 +28,7 @@ const FIXES = [
 		figures: [
 			{ label: 'Nemo Upload / curl, 500 MB', pick: (R) => R.upload?.[500]?.ratios.nemoVsCurl, digits: 3 },
 			{ label: 'Nemo Upload / plain Node, 500 MB', pick: (R) => R.upload?.[500]?.ratios.nemoVsNode, digits: 2 },
-			{ label: 'plain Node / curl, 500 MB (unchanged peer: a check on the machine)', pick: (R) => R.upload?.[500]?.ratios.nodeVsCurl, digits: 2 },
+			{ label: 'plain Node / curl, 500 MB (unchanged peer: a check on the machine)', pick: (R) => R.upload?.[500]?.ratios.nodeVsCurl, digits: 2, machineCheck: true },
 			{ label: 'n8n CPU / node time, 500 MB', pick: (R) => R.upload?.[500]?.nemo.cpuShare, digits: 2 },
 			{ label: 'n8n RSS growth, 100 MB', pick: (R) => R.upload?.[100]?.nemo.rssGrowthMb, digits: 1, unit: ' MB' },
 			{ label: 'n8n RSS growth, 500 MB', pick: (R) => R.upload?.[500]?.nemo.rssGrowthMb, digits: 1, unit: ' MB' },
@@ -62,6 +62,20 @@ function beforeAfterSection(R) {
 		L.push('| | before | after |', '|---|---|---|');
 		for (const f of rows) L.push(`| ${f.label} | ${cell(f.pick(B), f)} | ${cell(f.pick(R), f)} |`);
 		L.push('');
+		// A peer the fix does not touch moved: the two runs saw different machines (or loads), and
+		// only the figures taken against a peer that moved with it (plain Node, CPU shares) compare.
+		for (const f of rows.filter((r) => r.machineCheck)) {
+			const before = f.pick(B)?.median;
+			const after = f.pick(R)?.median;
+			if (before && after && Math.abs(after / before - 1) > 0.1) {
+				L.push(
+					`Caution: "${f.label}" moved from ${num(before, f.digits)} to ${num(after, f.digits)} although the fix does not touch it, so this run's machine ` +
+						'is not the before run\'s (or is under another load). Compare the figures taken against a peer on the same machine in the same round ' +
+						'(ours / plain Node, the CPU share), not those against curl.',
+					'',
+				);
+			}
+		}
 	}
 	return L;
 }

@@ -31,7 +31,7 @@ function notesFor(R) {
 				'`fs.promises.writeFile`); curl moves the same bytes with far less. Fewer, bigger writes do help on this machine: handing n8n ' +
 				'the download in 1 MiB chunks (`bench/tools/patches/download-coalesce-1mb.js`, side by side with `bench/tools/ab.js` over 5 rounds ' +
 				'of 500 MB, recorded in `bench/results/ab-download-coalesce-1mb.txt`) was 1.35× (1.25–1.65) as fast, and 256 KiB chunks 1.20× ' +
-				'(`ab-download-coalesce-256k.txt`); an earlier machine measured no change (1.00). Neither is applied: both raised the n8n process\'s ' +
+				'(`ab-download-coalesce-256k.txt`); the machine of 2026-11-22 measured no change (1.00, that output not kept). Neither is applied: both raised the n8n process\'s ' +
 				'memory growth above the 64 MB target (medians 67.5 and 69.0 MB against 55.5 and 60.2 MB as built), since every byte is then ' +
 				'allocated twice, and both still leave the download below 0.5 of curl; a real download from the service\'s CDN is bounded by the ' +
 				'network, far below what the node already stores on loopback. A node cannot do better than plain Node, and plain Node ' +
