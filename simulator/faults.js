@@ -35,6 +35,9 @@ const ACTIONS = {
 	stallBodyMs: (v) => typeof v === 'number' && v >= 0,
 	reset: (v) => v === true,
 	resetAfterBytes: (v) => typeof v === 'number' && v >= 0,
+	hang: (v) => v === true,
+	cutBodyAfterBytes: (v) => Number.isInteger(v) && /** @type {number} */ (v) >= 0,
+	endlessBody: (v) => v === true,
 	// sse
 	cutAfterEvents: (v) => Number.isInteger(v) && /** @type {number} */ (v) >= 0,
 	truncateEvent: (v) => v === true,
@@ -44,6 +47,7 @@ const ACTIONS = {
 	duplicateEvents: (v) => v === true,
 	errorEvent: (v) => !!v && typeof v === 'object' && !Array.isArray(v),
 	heartbeatsOnlyMs: (v) => typeof v === 'number' && v >= 0,
+	noEdit: (v) => v === true,
 	// render
 	renderFails: (v) => typeof v === 'string' || v === true,
 	renderStuck: (v) => v === true,

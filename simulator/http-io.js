@@ -1,7 +1,8 @@
 // @ts-check
 /**
  * Reading request bodies and writing responses, with the response-level faults
- * applied in one place (malformedJson, stallBodyMs, resetAfterBytes) so every
+ * applied in one place (malformedJson, stallBodyMs, resetAfterBytes, cutBodyAfterBytes,
+ * endlessBody) so every
  * endpoint gets them the same way.
  */
 const { ApiError } = require('./errors');
@@ -181,8 +182,35 @@ function sendBuffer(ctx, status, body, headers) {
 		}, stall);
 		return;
 	}
+	const cutAt = ctx.fault.cutBodyAfterBytes;
+	if (typeof cutAt === 'number') {
+		// The full length announced, part of the body sent, then a dead socket.
+		res.writeHead(status, all);
+		res.write(body.subarray(0, Math.min(cutAt, body.length - 1)), () => res.socket?.destroy());
+		return;
+	}
+	if (ctx.fault.endlessBody) {
+		delete all['Content-Length'];
+		res.writeHead(status, all);
+		writeForever(res, body.length > 0 ? body : Buffer.from(' '));
+		return;
+	}
 	res.writeHead(status, all);
 	res.end(body);
+}
+
+/**
+ * An answer body that never ends (the body repeated, with backpressure), until the client goes.
+ * @param {import('node:http').ServerResponse} res
+ * @param {Buffer} body
+ */
+function writeForever(res, body) {
+	const chunk = Buffer.concat(Array.from({ length: Math.max(1, Math.ceil(65536 / body.length)) }, () => body));
+	const pump = () => {
+		while (!res.destroyed && res.write(chunk));
+		if (!res.destroyed) res.once('drain', pump);
+	};
+	pump();
 }
 
 /**

@@ -3,7 +3,7 @@
  * The API origin's route table and dispatcher. Order of events for a request:
  * record it, match the route, take the fault rules that hit it, apply the
  * configured responseDelayMs and the request-level faults (delayHeadersMs,
- * reset, code, status), then run the handler. Errors a handler throws are
+ * reset, hang, code, status), then run the handler. Errors a handler throws are
  * answered in the endpoint's envelope. /__sim/ goes to the admin API, unrecorded.
  */
 const { ApiError, SimulatorClosedError } = require('./errors');
@@ -131,6 +131,11 @@ function handleApiRequest(sim, req, res) {
 			if (fault.delayHeadersMs) await sim.lifecycle.sleep(fault.delayHeadersMs);
 			if (fault.reset) {
 				req.socket.destroy();
+				return;
+			}
+			if (fault.hang) {
+				// Accepts the request and never answers, until the client gives up (or close()).
+				await new Promise((resolve) => res.once('close', resolve));
 				return;
 			}
 			// a fault answering instead of the handler still records the JSON body sent

@@ -300,7 +300,8 @@ function runStream(ctx, { plan, form, silent, subRng, user }) {
 			run: () => out.event(JSON.stringify({ type: 'agent_status', status: 'thinking', detail: { step: 'analyzing_request' } })),
 		});
 	}
-	if (plan.edit && plan.tool) {
+	// noEdit: the agent does nothing at all (no word, no tool, no change) and the stream closes normally.
+	if (plan.edit && plan.tool && !fault.noEdit) {
 		const tool = plan.tool;
 		if (!silent && plan.intro) addText(at(0.05), plan.intro);
 		steps.push({ at: at(0.3), event: true, run: () => emit(make.toolCall(callId, tool.name, tool.args)) });
@@ -331,7 +332,7 @@ function runStream(ctx, { plan, form, silent, subRng, user }) {
 		});
 	}
 	if (fault.invalidUtf8) steps.push({ at: at(0.7), run: () => out.event(make.invalidUtf8(), { isText: true }) });
-	if (!plan.edit || !silent) addText(at(0.85), plan.reply);
+	if ((!plan.edit || !silent) && !fault.noEdit) addText(at(0.85), plan.reply);
 
 	steps.sort((a, b) => a.at - b.at);
 	if (fault.truncateEvent) {

@@ -122,6 +122,34 @@ describe('request-level faults', () => {
 });
 
 describe('byte faults', () => {
+	it('hang: the request is read and never answered, until the client gives up', async () => {
+		sim.addFault({ endpoint: 'credits', hang: true });
+		const started = Date.now();
+		await expect(fetch(`${sim.url}/api/credits/balance/simple`, { headers: { Authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(300) })).rejects.toThrow();
+		expect(Date.now() - started).toBeGreaterThanOrEqual(290);
+		expect((await credits()).status).toBe(200);
+	});
+
+	it('cutBodyAfterBytes: an error answer announces its length, sends part of it, and the socket dies', async () => {
+		sim.addFault({ endpoint: 'credits', status: 500, body: '{"code":500,"message":"internal error, details follow"}', contentType: 'application/json', cutBodyAfterBytes: 10 });
+		const res = await fetch(`${sim.url}/api/credits/balance/simple`, { headers: { Authorization: `Bearer ${token}` } });
+		expect(res.status).toBe(500);
+		expect(Number(res.headers.get('content-length'))).toBeGreaterThan(10);
+		await expect(res.text()).rejects.toThrow();
+	});
+
+	it('endlessBody: an error answer that never ends', async () => {
+		sim.addFault({ endpoint: 'sse', status: 500, body: 'Internal Server Error ', endlessBody: true });
+		const res = await fetch(`${sim.url}/run_sse`, { method: 'POST', headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' }, body: '{}' });
+		expect(res.status).toBe(500);
+		const reader = res.body!.getReader();
+		let bytes = 0;
+		while (bytes < 5 * 1024 * 1024) bytes += (await reader.read()).value!.length;
+		await reader.cancel();
+		expect(bytes).toBeGreaterThanOrEqual(5 * 1024 * 1024);
+		expect(sim.messages).toHaveLength(0);
+	});
+
 	it('upload resetAfterBytes: the connection dies mid-upload and nothing is stored', async () => {
 		const sid = await newSession(sim, token);
 		sim.addFault({ endpoint: 'upload', resetAfterBytes: 100_000 });
@@ -208,6 +236,17 @@ describe('SSE faults', () => {
 		const st = await state(sim, token, sid);
 		expect(st.draft.t.find((t: any) => t.tt === 7).sg[0].m.text).toBe('Cut');
 		expect((await credits()).body.data).toMatchObject({ total: before - 5, frozen: 0 });
+	});
+
+	it('noEdit: accepted and charged, keep-alives only, a normal close, and nothing changed', async () => {
+		const sid = await sessionWithMedia(sim, token);
+		const draftBefore = JSON.stringify((await state(sim, token, sid)).draft);
+		sim.addFault({ endpoint: 'sse', noEdit: true });
+		const r = await sendMessage(sim, token, sid, 'swap the face with the photo');
+		expect(r.error).toBeUndefined();
+		expect(r.events.filter((event: any) => event.type !== 'heartbeat')).toEqual([]);
+		expect(sim.messages).toHaveLength(1);
+		expect(JSON.stringify((await state(sim, token, sid)).draft)).toBe(draftBefore);
 	});
 
 	it('truncateEvent: the last event is cut mid-JSON, then the stream closes', async () => {
