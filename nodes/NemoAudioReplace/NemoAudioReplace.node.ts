@@ -82,21 +82,25 @@ export class NemoAudioReplace implements INodeType {
 	methods = { credentialTest: { testNemoCredential } };
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
-		return executeNemoNode(this, (client, { itemIndex, signal }) => {
+		return executeNemoNode(this, (client, item) => {
+			const { itemIndex } = item;
 			const video = readMediaInput(this, itemIndex, VIDEO_INPUT);
 			const audio = readMediaInput(this, itemIndex, AUDIO);
 			const original = this.getNodeParameter('originalAudio', itemIndex, 'remove') as OriginalAudio;
 			const volume = Number(this.getNodeParameter('originalVolume', itemIndex, 20));
 			const fit = this.getNodeParameter('fit', itemIndex, 'trim') as AudioFit;
 			return runEdit(this, client, {
-				itemIndex,
-				signal,
+				...item,
 				sessionId: readSessionId(this, itemIndex, video.source === 'session'),
 				inputs: [video, audio],
 				instruction: (files) =>
 					audioReplaceInstruction({ audioName: files.audio?.fileName, videoName: files.video?.fileName, original, volume, fit }),
 				delivery: readDelivery(this, itemIndex),
 				options: readOptions(this, itemIndex),
+				expectedChange: {
+					what: 'audio replacement',
+					whatToCheck: 'Check that the audio file has sound and is of a type NemoVideo accepts, and that the session has a video.',
+				},
 			});
 		});
 	}

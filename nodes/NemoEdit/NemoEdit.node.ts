@@ -47,14 +47,14 @@ export class NemoEdit implements INodeType {
 	methods = { credentialTest: { testNemoCredential } };
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
-		return executeNemoNode(this, (client, { itemIndex, signal }) => {
+		return executeNemoNode(this, (client, item) => {
+			const { itemIndex } = item;
 			const instruction = String(this.getNodeParameter('instruction', itemIndex, '') ?? '').trim();
 			if (!instruction) {
 				throw inputError('Instruction is empty (the expression evaluated to nothing).', 'instruction', 'Write what to change, e.g. "make the title bigger".');
 			}
 			return runEdit(this, client, {
-				itemIndex,
-				signal,
+				...item,
 				sessionId: readSessionId(this, itemIndex, true),
 				inputs: [],
 				instruction: () => instruction,

@@ -59,13 +59,13 @@ export class NemoFaceSwap implements INodeType {
 	methods = { credentialTest: { testNemoCredential } };
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
-		return executeNemoNode(this, (client, { itemIndex, signal }) => {
+		return executeNemoNode(this, (client, item) => {
+			const { itemIndex } = item;
 			const video = readMediaInput(this, itemIndex, VIDEO_INPUT);
 			const face = readMediaInput(this, itemIndex, FACE);
 			const extra = String(this.getNodeParameter('extraInstruction', itemIndex, '') ?? '').trim();
 			return runEdit(this, client, {
-				itemIndex,
-				signal,
+				...item,
 				sessionId: readSessionId(this, itemIndex, video.source === 'session'),
 				inputs: [video, face],
 				instruction: (files) =>
@@ -77,6 +77,10 @@ export class NemoFaceSwap implements INodeType {
 						.join(' '),
 				delivery: readDelivery(this, itemIndex),
 				options: readOptions(this, itemIndex),
+				expectedChange: {
+					what: 'face swap',
+					whatToCheck: 'Check that the video shows a face clearly (front-facing, not too small) and that the face photo shows one face.',
+				},
 			});
 		});
 	}

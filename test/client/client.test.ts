@@ -249,17 +249,21 @@ describe('messages (SSE)', () => {
 		await client.close();
 	});
 
-	it('does not retry a message on 1001, 429 or 2001, and says why', async () => {
+	it('a message refused before its stream opened (1001, 429) is sent once more, as the API doc says; 2001 is reported', async () => {
 		const client = clientFor(sim);
 		const sessionId = await sessionWithMedia(client);
-		for (const code of [1001, 429, 2001]) {
+		for (const code of [1001, 429]) {
 			sim.addFault({ endpoint: 'sse', code });
-			const error = await failure(client.sendMessage(sessionId, 'swap the face'));
-			expect(error.code).toBe(code);
-			expect(error.description).toMatch(/not sent again/);
+			await client.sendMessage(sessionId, 'swap the face');
 		}
-		expect(apiRequests().filter((r) => r.path === '/run_sse')).toHaveLength(3);
-		expect(sim.messages).toHaveLength(0);
+		expect(apiRequests().filter((r) => r.path === '/run_sse')).toHaveLength(4);
+		expect(sim.messages).toHaveLength(2);
+		sim.addFault({ endpoint: 'sse', code: 2001 });
+		const error = await failure(client.sendMessage(sessionId, 'swap the face'));
+		expect(error.code).toBe(2001);
+		expect(error.message).toMatch(/did not accept the instruction for session \d+ .*so it was not charged/);
+		expect(apiRequests().filter((r) => r.path === '/run_sse')).toHaveLength(5);
+		expect(sim.messages).toHaveLength(2);
 		await client.close();
 	});
 

@@ -123,14 +123,24 @@ const API_CODES: Row[] = [
 		error: /trial token was rejected during creating a session \(code 1001\), even after getting a new one/,
 		advice: /set an Access Token/,
 	},
+	// Refused before its stream opened, the message was not accepted: the same recovery as everywhere (issue 11, case 5).
 	{
 		family: 'code 1001',
-		fault: '1001 (message refused)',
+		fault: '1001 once (message refused before the stream: new trial token, sent once more)',
 		where: 'sse',
 		rules: [{ endpoint: 'sse', code: 1001 }],
+		expected: 'recovered',
+		check: () => expect(apiCalls('/run_sse')).toHaveLength(3),
+	},
+	{
+		family: 'code 1001',
+		fault: '1001 always (message refused with the new trial token too)',
+		where: 'sse',
+		rules: [{ endpoint: 'sse', code: 1001, times: EVERY }],
 		expected: 'reported',
-		error: /trial token was rejected during sending the instruction \(code 1001: expired\); a new one was obtained for the next requests/,
-		advice: /not sent again/,
+		error: /trial token was rejected during sending the instruction \(code 1001\), even after getting a new one\..* NemoVideo did not accept the instruction for session \d{19} \(no event stream opened\), so it was not charged\.$/,
+		advice: /set an Access Token/,
+		check: () => expect(apiCalls('/run_sse')).toHaveLength(4),
 	},
 	{
 		family: 'code 1001',
@@ -205,7 +215,15 @@ const API_CODES: Row[] = [
 		advice: /Client ID in the Nemo API credential/,
 	},
 	{ family: 'code 400', fault: '400 bad request', where: 'upload', rules: [{ endpoint: 'upload', code: 400, message: 'Bad request' }], expected: 'reported', error: /refused the request during upload of 2 files \(HTTP 400: bad request\)/, advice: /Check the input of this item/ },
-	{ family: 'code 400', fault: '400 bad request (message refused)', where: 'sse', rules: [{ endpoint: 'sse', code: 400, message: 'Bad request' }], expected: 'reported', error: /HTTP 400: bad request/, advice: /not sent again/ },
+	{
+		family: 'code 400',
+		fault: '400 bad request (message refused)',
+		where: 'sse',
+		rules: [{ endpoint: 'sse', code: 400, message: 'Bad request' }],
+		expected: 'reported',
+		error: /HTTP 400: bad request.* NemoVideo did not accept the instruction for session \d{19}/,
+		advice: /Check the input of this item/,
+	},
 	// 402: export blocked on the free plan.
 	{ family: 'code 402', fault: '402 export blocked (free plan)', where: 'renderStart', rules: [{ endpoint: 'renderStart', code: 402 }], expected: 'reported', error: /blocked the export on the free plan \(402\)/, advice: /subscription-plan limit, not a lack of credits/, check: editIsDone },
 	// 429: wait, one retry; a message is never re-sent; polling has its own backoff.
@@ -230,7 +248,17 @@ const API_CODES: Row[] = [
 		error: /only a few free trial tokens per network address/,
 		advice: /Access Token/,
 	},
-	{ family: 'code 429', fault: '429 (message refused)', where: 'sse', rules: [{ endpoint: 'sse', code: 429 }], expected: 'reported', error: /rate limiting requests \(429\) during sending the instruction\.( |$)/, advice: /not sent again/ },
+	{ family: 'code 429', fault: '429 once (message refused before the stream: wait, sent once more)', where: 'sse', rules: [{ endpoint: 'sse', code: 429 }], expected: 'recovered', check: () => expect(apiCalls('/run_sse')).toHaveLength(3) },
+	{
+		family: 'code 429',
+		fault: '429 always (message refused after the wait too)',
+		where: 'sse',
+		rules: [{ endpoint: 'sse', code: 429, times: EVERY }],
+		expected: 'reported',
+		error: /rate limiting requests \(429\) during sending the instruction, and a retry after waiting was refused too\..* did not accept the instruction for session \d{19}/,
+		advice: /Items at Once/,
+		check: () => expect(apiCalls('/run_sse')).toHaveLength(4),
+	},
 	// A failed render submit: retried once with a NEW id.
 	{
 		family: 'render submit',
@@ -270,6 +298,26 @@ const TRANSPORT: Row[] = [
 		expected: 'reported',
 		error: /connection .* was cut during sending the instruction\. The session did not change in 3 checks afterwards/,
 		advice: /not sent again.*check the session's timeline/,
+	},
+	{
+		family: 'transport',
+		fault: 'HTTP 500 error answer cut half-way (before any stream)',
+		where: 'sse',
+		rules: [{ endpoint: 'sse', status: 500, body: '{"code":500,"message":"internal error while starting the agent"}', contentType: 'application/json', cutBodyAfterBytes: 12 }],
+		expected: 'reported',
+		error: /answered the instruction with HTTP 500, and the answer was cut before its end\. The session did not change in 3 checks afterwards\. The instruction was sent to session \d{19}\.$/,
+		advice: /not sent again/,
+		check: () => expect(apiCalls('/run_sse')).toHaveLength(2),
+	},
+	{
+		family: 'transport',
+		fault: 'HTTP 500 error answer that never ends (before any stream)',
+		where: 'sse',
+		rules: [{ endpoint: 'sse', status: 500, body: 'Internal Server Error ', endlessBody: true }],
+		expected: 'reported',
+		error: /internal problem \(HTTP 500\) during sending the instruction\..* did not accept the instruction for session \d{19}/,
+		advice: /Try again in a few minutes/,
+		check: () => expect(apiCalls('/run_sse')).toHaveLength(2),
 	},
 	{ family: 'transport', fault: 'reset twice while polling', where: 'renderStatus', rules: [{ endpoint: 'renderStatus', reset: true, times: 2 }], expected: 'recovered' },
 	{ family: 'transport', fault: 'reset during the download (after 1000 bytes)', where: 'cdn', rules: [{ endpoint: 'cdn', resetAfterBytes: 1000 }], expected: 'recovered' },
@@ -363,7 +411,7 @@ const TRANSPORT: Row[] = [
 		where: 'state',
 		rules: [{ endpoint: 'state', after: 2, times: EVERY, status: 503 }],
 		expected: 'reported',
-		error: /reading the session state with a web page \(HTTP 503\).* The instruction itself was sent and the edit finished\.$/,
+		error: /reading the session state with a web page \(HTTP 503\).* The instruction itself was sent to session \d{19} and the edit finished\.$/,
 		advice: /not sent again.*Check the session's timeline/,
 	},
 	{ family: 'transport', fault: 'malformed JSON while polling', where: 'renderStatus', rules: [{ endpoint: 'renderStatus', malformedJson: true }], expected: 'recovered' },
@@ -410,6 +458,16 @@ const SSE: Row[] = [
 	},
 	{
 		family: 'SSE',
+		fault: 'accepted, then a silent close with nothing changed',
+		where: 'sse',
+		rules: [{ endpoint: 'sse', noEdit: true }],
+		expected: 'reported',
+		error: /The face swap instruction was sent to session \d{19}, but nothing changed in the session: the editor closed without a word/,
+		advice: /No export was started/,
+		check: () => expect(apiCalls('/api/render/proxy/lambda')).toHaveLength(1),
+	},
+	{
+		family: 'SSE',
 		fault: 'keep-alives only past the limit (0.3 s)',
 		where: 'sse',
 		config: { sseDurationMs: 2_000 },
@@ -429,6 +487,17 @@ const RENDER: Row[] = [
 		where: 'renderStart',
 		parameters: { options: { itemsAtOnce: 2, timeoutMinutes: 0.4 / 60 } },
 		rules: [{ endpoint: 'renderStart', renderStuck: true }],
+		expected: 'reported',
+		error: /The export render_\S+ did not finish within 0\.4 s/,
+		advice: /Get Status/,
+		check: editIsDone,
+	},
+	{
+		family: 'render',
+		fault: 'status endpoint hangs, Export Timeout 0.4 s (reads bounded by the time left)',
+		where: 'renderStatus',
+		parameters: { options: { itemsAtOnce: 2, timeoutMinutes: 0.4 / 60 } },
+		rules: [{ endpoint: 'renderStatus', hang: true, times: EVERY }],
 		expected: 'reported',
 		error: /The export render_\S+ did not finish within 0\.4 s/,
 		advice: /Get Status/,
@@ -515,6 +584,7 @@ describe.each([
 			errorItems: analysis.errorItems,
 			lost: analysis.lost,
 			doubleSends: analysis.doubleSends,
+			sentUnaccounted: analysis.sentUnaccounted,
 			hits: faultHits(sim) + (row.baseUrl || row.accessToken ? 1 : 0),
 			note: firstError
 				? `${firstError.json.error} — ${(firstError.error as { description?: string }).description}`
@@ -526,6 +596,7 @@ describe.each([
 		expect(analysis.problems).toEqual([]);
 		expect(analysis.lost).toBe(0);
 		expect(analysis.doubleSends).toBe(0);
+		expect(analysis.sentUnaccounted).toBe(0);
 		if (row.expected === 'reported') {
 			expect(analysis.errorItems).toBeGreaterThan(0);
 			for (const item of items) {

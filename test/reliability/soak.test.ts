@@ -2,7 +2,8 @@
  * The soak: one batch of SOAK_ITEMS face swaps (default 500) through Nemo Face Swap in n8n's
  * engine, several items at once, with about 10% of all requests faulted at random from a seeded
  * schedule (SOAK_SEED; the same seed gives the same schedule). Every item must come out, in
- * order, as a result or an error item that names it; no session may get a message twice; memory
+ * order, as a result or an error item that names it; no session may get a message twice; every
+ * message the service accepted must be in an output item or named in an error; memory
  * must be flat; nothing may be left open. The figures go to output/reliability/soak.md.
  *
  * `npm test` runs it as it is; `npm run soak` runs it alone under --detectOpenHandles.
@@ -159,6 +160,7 @@ it(`${ITEMS} items, ${ITEMS_AT_ONCE} at once, ~${FAULT_RATE * 100}% of requests 
 	expect(analysis.results + analysis.errorItems).toBe(ITEMS);
 	expect(analysis.lost).toBe(0);
 	expect(doubles).toBe(0);
+	expect(analysis.sentUnaccounted).toBe(0);
 	// About 10% of requests were faulted, and most items that met a fault still came out as results.
 	expect(faultedShare).toBeGreaterThan(0.06);
 	expect(faultedShare).toBeLessThan(0.14);
@@ -233,6 +235,7 @@ async function soakBatch() {
 			errorItems: analysis.errorItems,
 			lost: analysis.lost,
 			doubleSends: doubles,
+			sentButNotInOutputOrError: analysis.sentUnaccounted,
 			itemsThatMetAFault: touched.size,
 			recoveredItems: recovered,
 			faultsOnUnattributableRequests: unattributed,

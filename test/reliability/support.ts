@@ -51,6 +51,8 @@ export interface RunAnalysis {
 	lost: number;
 	/** Sessions that got a message more than once (accepted, or /run_sse requests). */
 	doubleSends: number;
+	/** Messages the service accepted (charged) whose session is neither in an output item nor named in an error. */
+	sentUnaccounted: number;
 	messages: number;
 	errors: string[];
 	problems: string[];
@@ -96,23 +98,50 @@ export function analyseRun(
 	});
 	const lost = Math.max(0, inputs - items.length);
 	if (items.length !== inputs) problems.push(`${inputs} inputs but ${items.length} outputs`);
-	// Every item sends at most one message: more /run_sse requests than items would be a re-send.
-	const sends = sim.requests.filter((request) => request.path === '/run_sse').length;
+	// Every item sends at most one message: more sends than items would be a re-send.
+	const sends = sendsOf(sim).length;
 	if (sends > inputs) problems.push(`${sends} messages sent for ${inputs} items`);
-	return { inputs, results, errorItems, lost, doubleSends: doubleSends(sim), messages: sim.messages.length, errors, problems };
+	const unaccounted = sentUnaccounted(sim, items, result);
+	if (unaccounted.length) problems.push(`sent but not in the output or the error: sessions ${unaccounted.join(', ')}`);
+	return { inputs, results, errorItems, lost, doubleSends: doubleSends(sim), sentUnaccounted: unaccounted.length, messages: sim.messages.length, errors, problems };
 }
 
-/** Sessions that were sent more than one message: by the service's record of accepted messages, and by /run_sse requests. */
+/**
+ * Sessions whose message the service accepted (and charged) but that the user cannot find: not
+ * the sessionId of an output item, and not named in an error item's or the node's error (message
+ * or description). Every sent instruction's outcome must be in one of them.
+ */
+export function sentUnaccounted(sim: Simulator, items: INodeExecutionData[], result?: WorkflowRunResult): string[] {
+	const shown: string[] = [];
+	for (const item of items) {
+		shown.push(JSON.stringify(item.json));
+		const error = item.error as { message?: string; description?: string } | undefined;
+		if (error) shown.push(`${error.message ?? ''} ${error.description ?? ''}`);
+	}
+	const runError = result?.error as { message?: string; description?: string } | undefined;
+	if (runError) shown.push(`${runError.message ?? ''} ${runError.description ?? ''}`);
+	const text = shown.join('\n');
+	return [...new Set(sim.messages.map((message) => message.sessionId))].filter((sessionId) => !text.includes(sessionId));
+}
+
+/**
+ * The messages that count as sent, by session: every message the service accepted, and every
+ * /run_sse request that got no answer at all (the client cannot know it was not accepted, so it
+ * must not send again). A request answered with an error instead of a stream was refused: the
+ * API doc's recoveries send it once more, which is not a second send.
+ */
+export function sendsOf(sim: Simulator): Array<string | undefined> {
+	const unanswered = sim.requests
+		.filter((request) => request.path === '/run_sse' && (request.status === null || request.status === undefined))
+		.map((request) => (request.json as { session_id?: unknown } | undefined)?.session_id);
+	return [...sim.messages.map((message) => message.sessionId), ...unanswered.map((id) => (id === undefined ? undefined : String(id)))];
+}
+
+/** Sessions that were sent more than one message (see sendsOf). */
 export function doubleSends(sim: Simulator): number {
 	const count = new Map<string, number>();
-	for (const request of sim.requests) {
-		if (request.path !== '/run_sse') continue;
-		const sessionId = (request.json as { session_id?: unknown } | undefined)?.session_id;
-		// A request reset before its body was read names no session (analyseRun counts those: at most one per item).
-		if (sessionId === undefined) continue;
-		count.set(`request ${sessionId}`, (count.get(`request ${sessionId}`) ?? 0) + 1);
-	}
-	for (const message of sim.messages) count.set(`message ${message.sessionId}`, (count.get(`message ${message.sessionId}`) ?? 0) + 1);
+	// A request reset before its body was read names no session (analyseRun counts those: at most one per item).
+	for (const sessionId of sendsOf(sim)) if (sessionId !== undefined) count.set(sessionId, (count.get(sessionId) ?? 0) + 1);
 	return [...count.values()].filter((n) => n > 1).length;
 }
 
@@ -136,6 +165,8 @@ export interface MatrixRow {
 	errorItems: number;
 	lost: number;
 	doubleSends: number;
+	/** Accepted (charged) messages whose session is in no output item and no error. */
+	sentUnaccounted: number;
 	/** How many requests the fault hit. */
 	hits: number;
 	note: string;
@@ -165,6 +196,7 @@ export class MatrixReport {
 			items: rows.reduce((sum, row) => sum + row.items, 0),
 			lost: rows.reduce((sum, row) => sum + row.lost, 0),
 			doubleSends: rows.reduce((sum, row) => sum + row.doubleSends, 0),
+			sentUnaccounted: rows.reduce((sum, row) => sum + row.sentUnaccounted, 0),
 		};
 	}
 
@@ -174,15 +206,15 @@ export class MatrixReport {
 		return [
 			`# ${this.title}`,
 			'',
-			'| faults tried | requests hit | recovered | reported | wrong outcome | items | lost | double sends |',
-			'|---:|---:|---:|---:|---:|---:|---:|---:|',
-			`| ${t.faults} | ${t.hits} | ${t.recovered} | ${t.reported} | ${t.wrong} | ${t.items} | ${t.lost} | ${t.doubleSends} |`,
+			'| faults tried | requests hit | recovered | reported | wrong outcome | items | lost | double sends | sent but not in the output or the error |',
+			'|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+			`| ${t.faults} | ${t.hits} | ${t.recovered} | ${t.reported} | ${t.wrong} | ${t.items} | ${t.lost} | ${t.doubleSends} | ${t.sentUnaccounted} |`,
 			'',
-			'| family | fault | where | level | expected | outcome | items (ok/error) | lost | double sends | hits | what the user sees | ms |',
-			'|---|---|---|---|---|---|---|---:|---:|---:|---|---:|',
+			'| family | fault | where | level | expected | outcome | items (ok/error) | lost | double sends | sent, unaccounted | hits | what the user sees | ms |',
+			'|---|---|---|---|---|---|---|---:|---:|---:|---:|---|---:|',
 			...this.rows.map(
 				(row) =>
-					`| ${row.family} | ${escape(row.fault)} | ${row.where} | ${row.level} | ${row.expected} | ${row.outcome} | ${row.items} (${row.results}/${row.errorItems}) | ${row.lost} | ${row.doubleSends} | ${row.hits} | ${escape(row.note).slice(0, 220)} | ${row.ms} |`,
+					`| ${row.family} | ${escape(row.fault)} | ${row.where} | ${row.level} | ${row.expected} | ${row.outcome} | ${row.items} (${row.results}/${row.errorItems}) | ${row.lost} | ${row.doubleSends} | ${row.sentUnaccounted} | ${row.hits} | ${escape(row.note).slice(0, 220)} | ${row.ms} |`,
 			),
 			'',
 		].join('\n');
@@ -196,7 +228,7 @@ export class MatrixReport {
 		const t = this.totals();
 		console.log(
 			`${this.title}: ${t.faults} faults tried (${t.hits} requests hit), ${t.recovered} recovered, ${t.reported} reported, ${t.wrong} wrong, ` +
-				`${t.items} items, ${t.lost} lost, ${t.doubleSends} double sends. Table: output/reliability/${this.fileName}`,
+				`${t.items} items, ${t.lost} lost, ${t.doubleSends} double sends, ${t.sentUnaccounted} sent but not in the output or the error. Table: output/reliability/${this.fileName}`,
 		);
 	}
 }

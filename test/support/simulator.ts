@@ -13,7 +13,11 @@ export interface RecordedRequest {
 	headers: Record<string, string | string[] | undefined>;
 	json?: unknown;
 	bodyBytes: number;
-	status?: number;
+	status?: number | null;
+	/** The route's fault/envelope name ('sse', 'state', …). */
+	endpoint?: string | null;
+	startedAt: number;
+	endedAt: number | null;
 }
 
 export interface Simulator {

@@ -2,7 +2,7 @@ import type { Readable } from 'node:stream';
 import { sleep } from './abort';
 import type { TokenProvider } from './auth';
 import { inferErrorCode } from './envelope';
-import { NemoApiError, apiError } from './errors';
+import { NemoApiError, apiError, cancelledError } from './errors';
 import {
 	type ApiRequest,
 	type HttpTransport,
@@ -17,8 +17,10 @@ import {
  * - 1001 / HTTP 401: get a new anonymous token and retry (a configured token is reported);
  * - 400 (missing X-Client-Id): retry with the client id;
  * - 429: wait (30 s by default, or the server's Retry-After) and retry.
- * Anything else becomes a NemoApiError with advice. Messages sent to the editing stream never
- * go through here: see message-stream.ts, which never repeats a send.
+ * Anything else becomes a NemoApiError with advice. A message to the editing stream gets the
+ * same recoveries only while its answer is not an event stream (the service did not accept it);
+ * once a stream has opened, the message counts as sent and is never sent again (see
+ * openMessageStream and send-message.ts).
  */
 
 export interface RetryOptions {
@@ -54,73 +56,112 @@ export class ApiCaller {
 
 	/** Calls the API and returns the unwrapped `data`. */
 	async call(request: CallRequest): Promise<unknown> {
-		let refreshedToken = false;
-		let retriedRateLimit = false;
-		let retriedClientId = false;
-		let token = request.authorized === false ? undefined : await this.tokens.getToken(request.signal);
-
+		const attempt = await this.firstAttempt(request);
 		for (;;) {
 			const raw = request.body ? await request.body() : undefined;
 			const answer = await this.transport.requestJson({
 				...request,
-				token,
+				token: attempt.token,
 				body: raw?.stream,
 				headers: { ...request.headers, ...raw?.headers },
 			});
 			if (answer.outcome.ok) return answer.outcome.data;
-			const code = codeOf(answer);
-
-			if ((code === 1001 || answer.status === 401) && token && !refreshedToken) {
-				refreshedToken = true;
-				const fresh = await this.tokens.refreshAfterRejection(token, request.signal);
-				if (fresh) {
-					token = fresh;
-					continue;
-				}
-			}
-			if (code === 429 && !retriedRateLimit && request.retryRateLimit !== false) {
-				retriedRateLimit = true;
-				await sleep(this.rateLimitWait(answer), request.signal, request.operation);
-				continue;
-			}
-			if (code === 400 && this.transport.clientId && !retriedClientId && (request.authorized === false || mentionsClientId(answer))) {
-				// The transport always sends our client id; one retry covers a proxy that dropped it.
-				retriedClientId = true;
-				continue;
-			}
+			if (await this.recover(answer, attempt, request)) continue;
 			throw this.errorFor(answer, request.operation);
 		}
 	}
 
 	/**
-	 * Opens a streaming answer (SSE) exactly once: no retry of any kind, because the request body
-	 * is a message the service charges for. An error answer is read and thrown as a NemoApiError.
+	 * Sends a message whose answer is an event stream (`/run_sse`) and returns the open stream.
+	 * An answer that is not an event stream (an error status, a JSON error body) means the
+	 * service did not accept the message: it gets the recoveries of call() (a new trial token,
+	 * a 429 wait, the client id; each once), read with a small cap since nothing but an error is
+	 * expected. Once a stream has opened, the message counts as sent: the caller never sends it
+	 * again. An error answer cut before its end leaves that unknown: it is thrown as a network
+	 * error, after which the caller reads the session state instead of sending again.
 	 */
-	async openStreamOnce(request: Omit<ApiRequest, 'token'>, accept: string): Promise<StreamAnswer> {
-		const token = await this.tokens.getToken(request.signal);
-		const answer = await this.transport.requestStream({ ...request, token }, accept);
-		const contentType = header(answer.headers, 'content-type') ?? '';
-		if (answer.status < 300 && contentType.includes('text/event-stream')) return answer;
+	async openMessageStream(request: Omit<ApiRequest, 'token'>): Promise<StreamAnswer> {
+		const attempt = await this.firstAttempt(request);
+		for (;;) {
+			const answer = await this.transport.requestStream({ ...request, token: attempt.token }, 'text/event-stream');
+			const contentType = header(answer.headers, 'content-type') ?? '';
+			if (answer.status < 300 && contentType.includes('text/event-stream')) return answer;
 
-		// Not a stream: an error (or an unexpected JSON answer). Read it to say what went wrong.
+			const rejection = await this.readRejection(answer, request);
+			if (rejection.outcome.ok) {
+				throw new NemoApiError('NemoVideo answered the instruction without opening an event stream.', {
+					kind: 'protocol',
+					httpStatus: answer.status,
+					operation: request.operation,
+					description: "The instruction was not sent again, to avoid a second charge. Check the session's timeline, then try again.",
+				});
+			}
+			if (await this.recover(rejection, attempt, request)) continue;
+			throw this.errorFor(rejection, request.operation);
+		}
+	}
+
+	private async firstAttempt(request: { authorized?: boolean; signal?: AbortSignal }): Promise<Attempt> {
+		const token = request.authorized === false ? undefined : await this.tokens.getToken(request.signal);
+		return { token, refreshedToken: false, retriedRateLimit: false, retriedClientId: false };
+	}
+
+	/**
+	 * The API doc's recoveries for a failed answer, each at most once per call: true when the
+	 * request should be sent once more (with `attempt.token`), false when the error stands.
+	 */
+	private async recover(answer: JsonAnswer, attempt: Attempt, request: Pick<CallRequest, 'authorized' | 'retryRateLimit' | 'signal' | 'operation'>): Promise<boolean> {
+		const code = codeOf(answer);
+		if ((code === 1001 || answer.status === 401) && attempt.token && !attempt.refreshedToken) {
+			attempt.refreshedToken = true;
+			const fresh = await this.tokens.refreshAfterRejection(attempt.token, request.signal);
+			if (fresh) {
+				attempt.token = fresh;
+				return true;
+			}
+		}
+		if (code === 429 && !attempt.retriedRateLimit && request.retryRateLimit !== false) {
+			attempt.retriedRateLimit = true;
+			await sleep(this.rateLimitWait(answer), request.signal, request.operation);
+			return true;
+		}
+		if (code === 400 && this.transport.clientId && !attempt.retriedClientId && (request.authorized === false || mentionsClientId(answer))) {
+			// The transport always sends our client id; one retry covers a proxy that dropped it.
+			attempt.retriedClientId = true;
+			return true;
+		}
+		return false;
+	}
+
+	/** Reads a non-stream answer to a message: an error, up to a cap (an endless body is not read to its end). */
+	private async readRejection(answer: StreamAnswer, request: Omit<ApiRequest, 'token'>): Promise<JsonAnswer> {
 		const chunks: Buffer[] = [];
-		for await (const chunk of answer.body) chunks.push(chunk as Buffer);
-		const text = Buffer.concat(chunks).toString('utf8');
-		const outcome = interpretJsonText(text, answer, request.operation);
-		if (outcome.ok) {
-			throw new NemoApiError('NemoVideo answered the message without opening an event stream.', {
-				kind: 'protocol',
+		let total = 0;
+		let overflow = false;
+		try {
+			for await (const chunk of answer.body) {
+				chunks.push(chunk as Buffer);
+				total += (chunk as Buffer).length;
+				if (total > MAX_REJECTION_BYTES) {
+					overflow = true;
+					answer.body.destroy();
+					break;
+				}
+			}
+		} catch (error) {
+			if (request.signal?.aborted) throw cancelledError(request.operation);
+			throw new NemoApiError(`NemoVideo answered the instruction with HTTP ${answer.status}, and the answer was cut before its end.`, {
+				kind: 'network',
 				httpStatus: answer.status,
 				operation: request.operation,
-				description: 'The message was not sent again, to avoid a second charge. Check the session state, then try again.',
+				description: 'Whether the service took the instruction is not known: the session state is checked instead of sending it again.',
+				cause: error,
 			});
 		}
-		const replay: JsonAnswer = { status: answer.status, headers: answer.headers, outcome };
-		if (codeOf(replay) === 1001) {
-			// Not retried (never re-send a message), but the next item should not meet the same token.
-			await this.tokens.refreshAfterRejection(token, request.signal).catch(() => undefined);
-		}
-		throw this.errorFor(replay, request.operation, { retried: false });
+		// Past the cap, only the status says anything: an error page of that status, or (2xx) no answer at all.
+		if (overflow) return { status: answer.status, headers: answer.headers, outcome: answer.status >= 400 ? { ok: false, code: answer.status } : { ok: true, data: undefined } };
+		const text = Buffer.concat(chunks).toString('utf8');
+		return { status: answer.status, headers: answer.headers, outcome: interpretJsonText(text, answer, request.operation) };
 	}
 
 	/**
@@ -173,6 +214,17 @@ export class ApiCaller {
 		return this.retry.rateLimitWaitMs;
 	}
 }
+
+/** The recoveries one call has used so far, and the token it sends. */
+interface Attempt {
+	token?: string;
+	refreshedToken: boolean;
+	retriedRateLimit: boolean;
+	retriedClientId: boolean;
+}
+
+/** An error answer to a message is a few hundred bytes; past this, it is not the API talking. */
+const MAX_REJECTION_BYTES = 64 * 1024;
 
 /** The API error code of a failed answer, from its code field, its words, or its HTTP status. */
 function codeOf(answer: JsonAnswer): number {

@@ -138,8 +138,8 @@ export class NemoClient {
 	}
 
 	/** Sends an instruction once and reports the outcome (see send-message.ts). */
-	sendMessage(sessionId: string, text: string, signal?: AbortSignal): Promise<MessageResult> {
-		return sendMessage(this.api, sessionId, text, { signal, limits: this.streamLimits, recovery: this.recovery });
+	sendMessage(sessionId: string, text: string, signal?: AbortSignal, onSending?: () => void): Promise<MessageResult> {
+		return sendMessage(this.api, sessionId, text, { signal, onSending, limits: this.streamLimits, recovery: this.recovery });
 	}
 
 	startRender(sessionId: string, draft: unknown, signal?: AbortSignal): Promise<{ renderId: string }> {

@@ -72,14 +72,16 @@ export function isNemoApiError(error: unknown): error is NemoApiError {
 }
 
 /** The same error with words added to its message and its advice (errors are immutable). */
-export function amendError(error: NemoApiError, add: { message?: string; description?: string }): NemoApiError {
+export function amendError(error: NemoApiError, add: { message?: string; description?: string; descriptionAfter?: string }): NemoApiError {
+	let description = add.description ? `${add.description} ${error.description ?? ''}`.trim() : error.description;
+	if (add.descriptionAfter) description = `${description ?? ''} ${add.descriptionAfter}`.trim();
 	return new NemoApiError(add.message ? `${error.message} ${add.message}` : error.message, {
 		kind: error.kind,
 		code: error.code,
 		httpStatus: error.httpStatus,
 		operation: error.operation,
 		field: error.field,
-		description: add.description ? `${add.description} ${error.description ?? ''}`.trim() : error.description,
+		description,
 	});
 }
 

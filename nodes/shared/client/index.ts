@@ -1,6 +1,6 @@
 /** The NemoVideo API client core: everything a node needs, no n8n import. */
 export { NemoClient, type NemoClientOptions, type SessionHandle } from './client';
-export { NemoApiError, amendError, isNemoApiError, inputError, cancelledError, type NemoErrorKind } from './errors';
+export { NemoApiError, amendError, isNemoApiError, inputError, cancelledError, truncate, type NemoErrorKind } from './errors';
 export { deriveClientId, clearTokenCache } from './auth';
 export { redactSecrets, registerSecret } from './redact';
 export { checkSessionId, type SessionState } from './session-state';

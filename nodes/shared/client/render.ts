@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { PassThrough, type Readable } from 'node:stream';
-import { sleep } from './abort';
+import { combineSignals, sleep } from './abort';
 import type { ApiCaller } from './api-caller';
-import { NemoApiError, formatDuration, isNemoApiError, truncate } from './errors';
+import { NemoApiError, cancelledError, formatDuration, isNemoApiError, truncate } from './errors';
 import { type StreamAnswer, header, transportError } from './transport';
 import { asNumber, asRecord, asString, firstDefined } from './values';
 
@@ -152,14 +152,20 @@ export async function waitForRender(
 			delay = Math.min(delay * polling.factor, polling.maxDelayMs);
 
 			let status: RenderStatus;
+			// A status read may take no longer than the time left: a hanging endpoint must not stretch the Export Timeout.
+			const bounded = combineSignals([signal], Math.max(1, polling.timeoutMs - (Date.now() - startedAt)));
 			try {
-				status = await getRenderStatus(api, renderId, { signal, retryRateLimit: false });
+				status = await getRenderStatus(api, renderId, { signal: bounded.signal, retryRateLimit: false });
 				failures = 0;
 			} catch (error) {
+				if (signal?.aborted) throw cancelledError('the export');
+				if (bounded.timedOut()) throw renderTimeout(renderId, polling.timeoutMs);
 				if (!isNemoApiError(error)) throw error;
 				if (error.code === 404 || error.httpStatus === 404) throw renderVanished(renderId);
 				if (!error.isTransient || ++failures >= polling.maxConsecutiveFailures) throw error;
 				continue;
+			} finally {
+				bounded.dispose();
 			}
 			options.onStatus?.(status);
 			if (status.status === 'completed') return status;

@@ -10,7 +10,9 @@ import { type Timeline, describeChanges } from './timeline';
 /**
  * Sends one instruction to a session's editing agent and reports what it did.
  *
- * The message is sent exactly once: every send is charged. The state is read before sending
+ * The message is sent at most once: every accepted send is charged. (An answer that is not an
+ * event stream is a refusal, retried by the API doc's rules in ApiCaller.openMessageStream.)
+ * The state is read before sending
  * (which also proves the token and session, so their recoveries happen before any charge), and
  * after the stream closes. When the agent closes without a word (about 30% of edits), the
  * difference between the two states is the answer. When the stream drops or stalls, the state
@@ -35,12 +37,16 @@ export interface MessageResult {
 	timeline: Timeline;
 	/** The draft after the edit, as the export wants it. */
 	draft: unknown;
+	/** Whether anything in the session (draft or media) differs from before the instruction. */
+	changed: boolean;
 	/** The stream ended abnormally and the outcome was read from the session state instead. */
 	recoveredFrom?: 'dropped stream' | 'stalled stream';
 }
 
 export interface SendMessageOptions {
 	signal?: AbortSignal;
+	/** Called just before the message goes out (after the state read that precedes it). */
+	onSending?: () => void;
 	limits?: StreamLimits;
 	recovery?: RecoveryOptions;
 }
@@ -54,22 +60,25 @@ export async function sendMessage(api: ApiCaller, sessionId: string, text: strin
 
 	let outcome: StreamOutcome;
 	try {
-		const answer = await api.openStreamOnce(
-			{
-				method: 'POST',
-				path: '/run_sse',
-				operation: 'sending the instruction',
-				json: { app_name: APP_NAME, user_id: 'me', session_id: sessionId, new_message: { parts: [{ text }] } },
-				signal,
-				headersTimeoutMs: limits.openTimeoutMs,
-				bodyTimeoutMs: limits.heartbeatOnlyLimitMs,
-			},
-			'text/event-stream',
-		);
+		options.onSending?.();
+		const answer = await api.openMessageStream({
+			method: 'POST',
+			path: '/run_sse',
+			operation: 'sending the instruction',
+			json: { app_name: APP_NAME, user_id: 'me', session_id: sessionId, new_message: { parts: [{ text }] } },
+			signal,
+			headersTimeoutMs: limits.openTimeoutMs,
+			bodyTimeoutMs: limits.heartbeatOnlyLimitMs,
+		});
 		outcome = await readAgentStream(answer, { limits, signal });
 	} catch (error) {
 		if (!isNemoApiError(error)) throw error;
-		if (error.kind === 'cancelled' || !mayHaveReachedTheService(error)) throw withNote(error, NOT_RESENT);
+		if (error.kind === 'cancelled') throw error;
+		if (error.kind === 'api') {
+			// No event stream: the service refused the message (after the recoveries the API doc allows).
+			throw amendError(error, { message: `NemoVideo did not accept the instruction for session ${sessionId} (no event stream opened), so it was not charged.` });
+		}
+		if (!mayHaveReachedTheService(error)) throw withNote(error, NOT_RESENT);
 		// No stream, but the request may have been received: find out from the state.
 		outcome = { end: 'dropped', text: '', toolCalls: 0, heartbeats: 0, events: 0, problem: error };
 	}
@@ -102,7 +111,7 @@ async function stateAfterEdit(api: ApiCaller, sessionId: string, options: SendMe
 			if (!isNemoApiError(error) || error.kind === 'cancelled') throw error;
 			if (!error.isTransient || ++failures > recovery.maxUnchangedPolls) {
 				throw amendError(error, {
-					message: 'The instruction itself was sent and the edit finished.',
+					message: `The instruction itself was sent to session ${sessionId} and the edit finished.`,
 					description: `${NOT_RESENT} Check the session's timeline (e.g. with Nemo Export or Nemo Edit on session ${sessionId}) before sending the instruction again.`,
 				});
 			}
@@ -119,7 +128,7 @@ function resultFrom(text: string, before: SessionState, after: SessionState, rec
 	else if (changes.length > 0) message = `Done. Changes: ${changes.join('; ')}.`;
 	else if (before.fingerprint !== after.fingerprint) message = 'Done. The session changed (its media), but the timeline did not.';
 	else message = 'The editor finished without a reply, and the timeline did not change.';
-	return { message, replied, changes, timeline: after.timeline, draft: after.draft, recoveredFrom };
+	return { message, replied, changes, timeline: after.timeline, draft: after.draft, changed: before.fingerprint !== after.fingerprint, recoveredFrom };
 }
 
 async function recoverFromBrokenStream(

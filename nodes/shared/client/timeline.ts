@@ -30,6 +30,8 @@ export interface TimelineTrack {
 	type: TrackType;
 	typeCode: number | undefined;
 	segments: TimelineSegment[];
+	/** The track as the draft has it, every property included (most are not in the summary). */
+	raw: JsonRecord;
 }
 
 export interface Timeline {
@@ -52,7 +54,7 @@ export function decodeDraft(draft: unknown): Timeline {
 			cursor = segment.startMs + segment.durationMs;
 			return segment;
 		});
-		return { type: (typeCode !== undefined && TRACK_TYPES[typeCode]) || 'other', typeCode, segments };
+		return { type: (typeCode !== undefined && TRACK_TYPES[typeCode]) || 'other', typeCode, segments, raw: track };
 	});
 	const durationMs = Math.max(0, ...tracks.flatMap((track) => track.segments.map((s) => s.startMs + s.durationMs)));
 	const timeline = { tracks, durationMs, ready: tracks.some((track) => track.segments.length > 0), summary: '' };
@@ -132,7 +134,28 @@ export function describeChanges(before: Timeline, after: Timeline): string[] {
 		else if (old && !now) changes.push(`removed track ${index + 1}. ${describeTrack(old)}`);
 		else if (old && now && describeTrack(old) !== describeTrack(now)) {
 			changes.push(`changed track ${index + 1}: ${describeTrack(old)} → ${describeTrack(now)}`);
+		} else if (old && now) {
+			// The same in words, but the draft differs: a property the summary does not show (a text's size, a font).
+			const properties = changedProperties(old.raw, now.raw);
+			if (properties.length > 0) changes.push(`changed track ${index + 1}. ${describeTrack(now)}: ${properties.join(', ')} (not shown in the summary)`);
 		}
 	}
 	return changes;
+}
+
+/** Short draft keys in words, for the properties a change names. */
+const PROPERTY_NAMES: Readonly<Record<string, string>> = { st: 'start', s: 'start', d: 'duration', tt: 'track type', sg: 'segments', v: 'volume' };
+
+/** The names of the leaf properties that differ between two parts of a draft (e.g. ["size"]). */
+function changedProperties(before: unknown, after: unknown, key = ''): string[] {
+	if (JSON.stringify(before) === JSON.stringify(after)) return [];
+	const isObject = (value: unknown) => typeof value === 'object' && value !== null;
+	if (!isObject(before) || !isObject(after)) return key ? [PROPERTY_NAMES[key] ?? key] : ['contents'];
+	const keys = new Set([...Object.keys(before as object), ...Object.keys(after as object)]);
+	const names = new Set<string>();
+	for (const child of keys) {
+		const childKey = Array.isArray(before) && Array.isArray(after) ? key : child;
+		for (const name of changedProperties((before as JsonRecord)[child], (after as JsonRecord)[child], childKey)) names.add(name);
+	}
+	return [...names];
 }

@@ -1,7 +1,18 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
-import { type FileToUpload, type NemoClient, type UploadedFile, amendError, checkMediaUrl, isNemoApiError } from '../client';
+import {
+	type FileToUpload,
+	type MessageResult,
+	type NemoClient,
+	type UploadedFile,
+	NemoApiError,
+	amendError,
+	checkMediaUrl,
+	isNemoApiError,
+	truncate,
+} from '../client';
 import { fileFromBinaryProperty } from './binary';
 import { exportSession } from './export-flow';
+import type { ItemWork } from './item-runner';
 import type { CommonOptions, MediaInput, ResultDelivery } from './parameters';
 
 /**
@@ -10,9 +21,7 @@ import type { CommonOptions, MediaInput, ResultDelivery } from './parameters';
  * the instruction; everything else happens here, the same way for all three.
  */
 
-export interface EditRequest {
-	itemIndex: number;
-	signal: AbortSignal;
+export interface EditRequest extends ItemWork {
 	/** An existing session, or undefined to start one. */
 	sessionId?: string;
 	inputs: MediaInput[];
@@ -20,6 +29,12 @@ export interface EditRequest {
 	instruction: (files: Record<string, UploadedFile | undefined>) => string;
 	delivery: ResultDelivery;
 	options: CommonOptions;
+	/**
+	 * The edit this node exists for (a face swap, an audio replacement): when the session is
+	 * unchanged after the instruction, the item fails instead of reporting success (and exporting
+	 * the untouched video). Without it (Nemo Edit), an unchanged session is a warning in the output.
+	 */
+	expectedChange?: { what: string; whatToCheck: string };
 }
 
 export async function runEdit(context: IExecuteFunctions, client: NemoClient, request: EditRequest): Promise<INodeExecutionData> {
@@ -51,7 +66,8 @@ export async function runEdit(context: IExecuteFunctions, client: NemoClient, re
 	}
 
 	const instruction = request.instruction(uploaded);
-	const outcome = await client.inSession(session, (id) => client.sendMessage(id, instruction, signal), signal);
+	const outcome = await client.inSession(session, (id) => client.sendMessage(id, instruction, signal, () => request.instructionSent(id)), signal);
+	const unchanged = unchangedWarning(outcome, session.sessionId, request.expectedChange);
 
 	const json: IDataObject = {
 		sessionId: session.sessionId,
@@ -62,6 +78,7 @@ export async function runEdit(context: IExecuteFunctions, client: NemoClient, re
 		timeline: outcome.timeline.summary,
 	};
 	if (outcome.recoveredFrom) json.recoveredFrom = outcome.recoveredFrom;
+	if (unchanged) json.warning = unchanged;
 	const uploadedFiles = Object.values(uploaded).filter((file): file is UploadedFile => file !== undefined);
 	if (uploadedFiles.length > 0) json.uploadedFiles = uploadedFiles.map(uploadedFileJson);
 
@@ -87,6 +104,21 @@ export async function runEdit(context: IExecuteFunctions, client: NemoClient, re
 		});
 	}
 	return { json: { ...json, ...exported.json }, binary: exported.binary };
+}
+
+/**
+ * Nothing reports success for an edit that did not happen: an unchanged session fails a node
+ * made for one edit (before any export), and is a warning for Nemo Edit.
+ */
+function unchangedWarning(outcome: MessageResult, sessionId: string, expected: EditRequest['expectedChange']): string | undefined {
+	if (outcome.changed) return undefined;
+	const said = outcome.replied ? `the editor replied "${truncate(outcome.message, 300)}"` : 'the editor closed without a word';
+	if (!expected) return `The instruction was sent, but nothing in the session changed (${said}; the timeline and media are as before).`;
+	throw new NemoApiError(`The ${expected.what} instruction was sent to session ${sessionId}, but nothing changed in the session: ${said}, and the timeline and media are as before.`, {
+		kind: 'api',
+		operation: 'the edit',
+		description: `No export was started. ${expected.whatToCheck} Sending the instruction again is charged again: look at session ${sessionId} first (e.g. Nemo Export on it).`,
+	});
 }
 
 export function uploadedFileJson(file: UploadedFile): IDataObject {

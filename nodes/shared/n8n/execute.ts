@@ -31,10 +31,17 @@ export async function executeNemoNode(
 	try {
 		return await runItems(context, async (item) => keepInputBinary(await work(client, item), inputs[item.itemIndex]), {
 			concurrency: readItemsAtOnce(context),
+			// Items that name the same session run one after another (see item-runner.ts).
+			sessionOf: (itemIndex) => sessionKey(context.getNodeParameter('sessionId', itemIndex, '')),
 		});
 	} finally {
 		await client.close();
 	}
+}
+
+function sessionKey(raw: unknown): string | undefined {
+	const text = typeof raw === 'number' || typeof raw === 'string' ? String(raw).trim() : '';
+	return text || undefined;
 }
 
 /**

@@ -1,65 +1,183 @@
 import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
-import { cancelledError } from '../client';
+import { amendError, cancelledError, isNemoApiError } from '../client';
 import { errorItem, isCancellation, toNodeError } from './node-errors';
 
 /**
  * Runs a node's work for every input item, several at once, and returns the outputs in input
- * order, each paired to its input item. Under "Continue On Fail" a failed item becomes an error
- * item in its place and the others go on; otherwise the first failure (in item order) stops the
- * node, the items still running are aborted, and the error names the item.
+ * order, each paired to its input item. The batch rules, all here:
+ * - Items of the same session run one after another, in input order (each edit then sees the
+ *   state the one before it left, and reports only its own change); items of different sessions
+ *   run at once, up to the concurrency.
+ * - Under "Continue On Fail" a failed item becomes an error item in its place and the others go on.
+ * - Otherwise the first failure stops the batch: no new item starts, and items that have not sent
+ *   their instruction yet are aborted; items whose instruction went out (charged) finish, and the
+ *   node's error names them with their sessions (and renders), so nothing is sent twice to recover.
+ * - Whenever an item that sent its instruction fails, its error message names the session it went to.
  */
 
 export interface ItemWork {
 	itemIndex: number;
-	/** Fires when the execution is stopped, or when another item failed the node. */
+	/**
+	 * Fires when the execution is stopped, or when another item failed the node while this one had
+	 * not yet sent its instruction. After `instructionSent`, only a stopped execution fires it.
+	 */
 	signal: AbortSignal;
+	/** Call just before sending a charged instruction: from then on, this item is finished rather than aborted. */
+	instructionSent: (sessionId: string) => void;
 }
 
 export type ItemResult = INodeExecutionData | INodeExecutionData[];
 
-export async function runItems(
-	context: IExecuteFunctions,
-	work: (item: ItemWork) => Promise<ItemResult>,
-	options: { concurrency: number },
-): Promise<INodeExecutionData[][]> {
+export interface RunOptions {
+	concurrency: number;
+	/** The session an item works in, when known before it runs: items of one session run in order. */
+	sessionOf?: (itemIndex: number) => string | undefined;
+}
+
+interface ItemState {
+	/** Aborts this item (stopped execution, or another item failed before this one sent). */
+	controller: AbortController;
+	/** The session its charged instruction went to, once sent. */
+	sentTo?: string;
+}
+
+export async function runItems(context: IExecuteFunctions, work: (item: ItemWork) => Promise<ItemResult>, options: RunOptions): Promise<INodeExecutionData[][]> {
 	const count = context.getInputData().length;
 	const continueOnFail = context.continueOnFail();
 	const executionSignal = context.getExecutionCancelSignal();
-	const stopAll = new AbortController();
-	const signal = executionSignal ? AbortSignal.any([executionSignal, stopAll.signal]) : stopAll.signal;
+	const limit = Math.max(1, Math.min(Math.floor(options.concurrency) || 1, count));
+	const sessions = Array.from({ length: count }, (_, itemIndex) => safely(() => options.sessionOf?.(itemIndex)));
 
 	const results: INodeExecutionData[][] = new Array(count);
 	const failures = new Map<number, unknown>();
-	let next = 0;
+	const items = new Map<number, ItemState>();
+	const waiting = Array.from({ length: count }, (_, itemIndex) => itemIndex);
+	const busySessions = new Set<string>();
+	let stopping = false;
 
-	const worker = async () => {
-		while (next < count && !signal.aborted) {
-			const itemIndex = next++;
-			try {
-				// Each item listens on a signal of its own: on the shared one, a few listeners per item
-				// at once pass Node's limit of 10 and log a (false) "possible memory leak" warning.
-				const output = await work({ itemIndex, signal: AbortSignal.any([signal]) });
-				results[itemIndex] = (Array.isArray(output) ? output : [output]).map((entry) => ({
-					...entry,
-					pairedItem: entry.pairedItem ?? { item: itemIndex },
-				}));
-			} catch (error) {
-				if (continueOnFail && !signal.aborted) {
-					results[itemIndex] = [errorItem(context.getNode(), error, itemIndex)];
-				} else {
-					failures.set(itemIndex, error);
-					if (!isCancellation(error)) stopAll.abort();
-				}
+	/** Stops the batch: nothing new starts; items that have not sent their instruction are aborted. */
+	const stop = () => {
+		stopping = true;
+		for (const state of items.values()) if (state.sentTo === undefined) state.controller.abort();
+	};
+	const onExecutionStop = () => {
+		stopping = true;
+		for (const state of items.values()) state.controller.abort();
+	};
+	executionSignal?.addEventListener('abort', onExecutionStop, { once: true });
+	if (executionSignal?.aborted) onExecutionStop();
+
+	const runOne = async (itemIndex: number) => {
+		const state: ItemState = { controller: new AbortController() };
+		items.set(itemIndex, state);
+		const instructionSent = (sessionId: string) => (state.sentTo = sessionId);
+		try {
+			const output = await work({ itemIndex, signal: state.controller.signal, instructionSent });
+			results[itemIndex] = (Array.isArray(output) ? output : [output]).map((entry) => ({
+				...entry,
+				pairedItem: entry.pairedItem ?? { item: itemIndex },
+			}));
+		} catch (caught) {
+			const error = state.sentTo === undefined ? caught : namingSession(caught, state.sentTo);
+			if (continueOnFail && !executionSignal?.aborted) {
+				results[itemIndex] = [errorItem(context.getNode(), error, itemIndex)];
+			} else {
+				failures.set(itemIndex, error);
+				if (!isCancellation(error)) stop();
 			}
 		}
 	};
-	const workers = Math.max(1, Math.min(Math.floor(options.concurrency) || 1, count));
-	await Promise.all(Array.from({ length: workers }, worker));
 
-	if (executionSignal?.aborted) throw toNodeError(context.getNode(), cancelledError(), firstIndex(failures) ?? 0);
+	/** The first waiting item whose session is free: input order overall, and within each session. */
+	const takeNext = (): number | undefined => {
+		const position = waiting.findIndex((itemIndex) => !busySessions.has(sessions[itemIndex] ?? ''));
+		return position < 0 ? undefined : waiting.splice(position, 1)[0];
+	};
+
+	await new Promise<void>((resolve) => {
+		let running = 0;
+		const launch = () => {
+			while (!stopping && running < limit) {
+				const itemIndex = takeNext();
+				if (itemIndex === undefined) break;
+				const session = sessions[itemIndex];
+				if (session) busySessions.add(session);
+				running++;
+				void runOne(itemIndex)
+					.catch((error: unknown) => failures.set(itemIndex, error))
+					.finally(() => {
+					running--;
+					if (session) busySessions.delete(session);
+					launch();
+				});
+			}
+			if (running === 0) resolve();
+		};
+		launch();
+	});
+	executionSignal?.removeEventListener('abort', onExecutionStop);
+
+	if (executionSignal?.aborted) {
+		const first = firstIndex(failures) ?? 0;
+		throw toNodeError(context.getNode(), withBatchReport(cancelledError(), first, items, results, count), first);
+	}
 	const failed = firstRealFailure(failures);
-	if (failed) throw toNodeError(context.getNode(), failed.error, failed.itemIndex);
+	if (failed) throw toNodeError(context.getNode(), withBatchReport(failed.error, failed.itemIndex, items, results, count), failed.itemIndex);
 	return [results.flat()];
+}
+
+function safely<T>(read: () => T): T | undefined {
+	try {
+		return read();
+	} catch {
+		// A parameter that cannot be read fails the item itself, with its own clear error.
+		return undefined;
+	}
+}
+
+/**
+ * The error of an item whose instruction went out, naming the session it went to in its message
+ * (n8n keeps only the message in an error item's json, and that is what a workflow can read).
+ */
+function namingSession(error: unknown, sessionId: string): unknown {
+	if (!isNemoApiError(error) || error.kind === 'cancelled' || error.message.includes(sessionId)) return error;
+	return amendError(error, {
+		message: `The instruction was sent to session ${sessionId}.`,
+		description: 'Check that session (e.g. with Nemo Export on it) before sending the instruction again: a new send is charged again.',
+	});
+}
+
+/**
+ * The node's error, with what happened to the other items of the batch: which ones finished
+ * (their instruction was sent and charged) with their sessions and renders, which ones failed
+ * after sending, and which ones never started, so the user re-runs only those.
+ */
+function withBatchReport(
+	error: unknown,
+	failedIndex: number,
+	items: Map<number, ItemState>,
+	results: INodeExecutionData[][],
+	count: number,
+): unknown {
+	if (!isNemoApiError(error) || count < 2) return error;
+	const finished: string[] = [];
+	const sentButFailed: string[] = [];
+	const notDone: number[] = [];
+	for (let itemIndex = 0; itemIndex < count; itemIndex++) {
+		if (itemIndex === failedIndex) continue;
+		const state = items.get(itemIndex);
+		const output = results[itemIndex]?.[0]?.json;
+		if (output) {
+			const facts = [output.sessionId && `session ${String(output.sessionId)}`, output.renderId && `render ${String(output.renderId)}`].filter(Boolean);
+			finished.push(`item ${itemIndex}${facts.length ? ` (${facts.join(', ')})` : ''}`);
+		} else if (state?.sentTo !== undefined) sentButFailed.push(`item ${itemIndex} (session ${state.sentTo})`);
+		else notDone.push(itemIndex);
+	}
+	const parts: string[] = [];
+	if (finished.length) parts.push(`Items that finished before the node stopped (don't send them again): ${finished.join(', ')}.`);
+	if (sentButFailed.length) parts.push(`Items whose instruction was sent (and charged) but that did not finish: ${sentButFailed.join(', ')}; check those sessions before sending again.`);
+	if (notDone.length) parts.push(`Items not started, or stopped before they sent anything: ${notDone.map((index) => `item ${index}`).join(', ')}.`);
+	return parts.length ? amendError(error, { descriptionAfter: parts.join(' ') }) : error;
 }
 
 function firstIndex(failures: Map<number, unknown>): number | undefined {

@@ -1,0 +1,264 @@
+/**
+ * Issue 11: charged work is never lost, doubled or misreported. Every instruction a node sends
+ * costs credits, so: it is sent at most once per item run; every sent instruction's outcome is in
+ * the output or named in the error; nothing reports success for an edit that did not happen.
+ * Through the nodes in n8n's engine, against the simulator made to misbehave in each way.
+ */
+import { Readable } from 'node:stream';
+import type { INodeExecutionData } from 'n8n-workflow';
+import { withNode } from '../harness';
+import { clientFor } from '../client/helpers';
+import { type Simulator, startSimulator } from '../support/simulator';
+import { MATRIX_TIMINGS, doubleSends, setTuning, tuningWith } from '../reliability/support';
+import { media, pairedIndexes, runNodes, singleNode, swapItem } from './support';
+
+let sim: Simulator;
+let credentials: Record<string, unknown>;
+const TOKEN = 'nmv_usr_charged_work_test_0001';
+
+beforeAll(async () => {
+	sim = await startSimulator(MATRIX_TIMINGS);
+});
+afterAll(() => sim.close());
+beforeEach(() => {
+	sim.reset();
+	sim.configure({ ...MATRIX_TIMINGS });
+	sim.addToken(TOKEN, { credits: 100_000 });
+	setTuning();
+	credentials = { baseUrl: sim.url, accessToken: TOKEN };
+});
+
+const faceSwap = (parameters: Record<string, unknown> = {}) =>
+	singleNode('n8n-nodes-nemovideo.nemoFaceSwap', {
+		videoSource: 'binary',
+		videoBinaryProperty: 'data',
+		faceSource: 'binary',
+		faceBinaryProperty: 'face',
+		result: 'url',
+		...parameters,
+	});
+const continueOnFail = (workflow: ReturnType<typeof singleNode>) => withNode(workflow, 'Nemo', { onError: 'continueRegularOutput' });
+const sseRequests = () => sim.requests.filter((request) => request.path === '/run_sse');
+const renderStarts = () => sim.requests.filter((request) => request.path === '/api/render/proxy/lambda');
+const description = (item: INodeExecutionData) => String((item.error as { description?: string } | undefined)?.description ?? '');
+
+async function newSession(withMedia: string[] = []): Promise<string> {
+	const client = clientFor(sim, { accessToken: TOKEN });
+	const { sessionId } = await client.createSession();
+	if (withMedia.length) {
+		await client.uploadFiles(
+			sessionId,
+			withMedia.map((name) => {
+				const file = media(name);
+				return { fileName: name, size: file.data.length, label: name, field: 'file', open: () => Readable.from([file.data]) };
+			}),
+		);
+	}
+	await client.close();
+	return sessionId;
+}
+
+describe('1. a failure stops the batch without aborting instructions already sent', () => {
+	it('lets the items whose instruction went out finish, starts no new one, and names their sessions and renders in the error', async () => {
+		sim.configure({ sseDurationMs: 400 });
+		// The second message the service accepts fails mid-stream; the other two are under way by then.
+		sim.addFault({ endpoint: 'sse', after: 1, errorEvent: { error: 'GPU node unavailable' } });
+		const result = await runNodes(faceSwap({ options: { itemsAtOnce: 3 } }), { credentials, inputItems: [0, 1, 2, 3].map(swapItem) });
+
+		const error = result.nodeError('Nemo')!;
+		expect(error.message).toMatch(/^Item index \d: The NemoVideo editor reported an error: GPU node unavailable/);
+		// Three instructions were sent (the fourth item never started) and the two that did not fail were exported.
+		expect(sim.messages).toHaveLength(3);
+		expect(renderStarts()).toHaveLength(2);
+		for (const request of renderStarts()) expect(error.description).toContain((request.json as { sessionId: string }).sessionId);
+		expect(error.description).toMatch(/Items that finished .*item \d \(session \d{19}, render render_\S+\).*item \d \(session \d{19}, render render_\S+\)/s);
+		expect(error.description).toMatch(/not started.*item 3/s);
+		expect(doubleSends(sim)).toBe(0);
+		await result.cleanup();
+	});
+
+	it('still aborts items that have not sent their instruction yet', async () => {
+		// Item 1 fails on its input at once; item 0 is still uploading a slow file and has sent nothing.
+		sim.addFault({ endpoint: 'upload', delayHeadersMs: 600 });
+		const inputItems = [0, 1].map(swapItem);
+		delete inputItems[1].binary!.face;
+		const started = Date.now();
+		const result = await runNodes(faceSwap({ options: { itemsAtOnce: 2 } }), { credentials, inputItems });
+		expect(result.nodeError('Nemo')!.message).toBe('Item index 1: The item has no binary property "face" for Face Photo.');
+		expect(Date.now() - started).toBeLessThan(550);
+		expect(sim.messages).toHaveLength(0);
+		await result.cleanup();
+	});
+});
+
+describe('2. items of the same session run one after another, in input order', () => {
+	it('each item reports its own change; items of different sessions still run at once', async () => {
+		sim.configure({ sseDurationMs: 150 });
+		const [first, second] = await Promise.all([newSession(), newSession()]);
+		const sessions = [first, second, first, second, first];
+		const titles = ['A', 'B', 'C', 'D', 'E'];
+		const workflow = singleNode('n8n-nodes-nemovideo.nemoEdit', { instruction: '={{ "Add the title \\"" + $json.title + "\\"" }}', result: 'none', options: { itemsAtOnce: 5 } });
+		const result = await runNodes(workflow, { credentials, inputItems: sessions.map((sessionId, index) => ({ json: { sessionId, title: titles[index] } })) });
+		expect(result.error).toBeUndefined();
+		const items = result.nodeOutput('Nemo');
+		expect(pairedIndexes(items)).toEqual([0, 1, 2, 3, 4]);
+		// Each item's changes are its own title only, on the track after the ones its session had.
+		expect(items.map((item) => item.json.changes)).toEqual([
+			['added track 1. Title: "A" (0-3s)'],
+			['added track 1. Title: "B" (0-3s)'],
+			['added track 2. Title: "C" (0-3s)'],
+			['added track 2. Title: "D" (0-3s)'],
+			['added track 3. Title: "E" (0-3s)'],
+		]);
+		// In input order within a session: the service got A, C, E in session one, and B, D in session two.
+		expect(sim.messages.filter((m) => m.sessionId === first).map((m) => m.text)).toEqual(['Add the title "A"', 'Add the title "C"', 'Add the title "E"']);
+		expect(sim.messages.filter((m) => m.sessionId === second).map((m) => m.text)).toEqual(['Add the title "B"', 'Add the title "D"']);
+		const streams = (sessionId: string) =>
+			sseRequests()
+				.filter((request) => (request.json as { session_id?: string }).session_id === sessionId)
+				.map((request) => [request.startedAt, request.endedAt ?? Infinity] as const);
+		const overlaps = (a: readonly [number, number], b: readonly [number, number]) => a[0] < b[1] && b[0] < a[1];
+		for (const sessionId of [first, second]) {
+			const own = streams(sessionId);
+			for (let i = 1; i < own.length; i++) expect(own[i][0]).toBeGreaterThanOrEqual(own[i - 1][1]);
+		}
+		expect(streams(first).some((a) => streams(second).some((b) => overlaps(a, b)))).toBe(true);
+		await result.cleanup();
+	});
+});
+
+describe('3. an edit that changed nothing is not reported as success', () => {
+	it('Face Swap: an error item saying the instruction was sent and nothing changed; no render is submitted', async () => {
+		sim.addFault({ endpoint: 'sse', noEdit: true });
+		const result = await runNodes(continueOnFail(faceSwap()), { credentials, inputItems: [swapItem(0)] });
+		const [item] = result.nodeOutput('Nemo');
+		expect(item.json.error).toMatch(/^Item index 0: The face swap instruction was sent to session \d{19}, but nothing changed in the session/);
+		expect(description(item)).toMatch(/No export was started\..*Check that the video shows a face/s);
+		expect(item.json.error).toContain(sim.messages[0].sessionId);
+		expect(renderStarts()).toHaveLength(0);
+		await result.cleanup();
+	});
+
+	it('Audio Replace: the same', async () => {
+		sim.addFault({ endpoint: 'sse', noEdit: true });
+		const workflow = singleNode('n8n-nodes-nemovideo.nemoAudioReplace', { videoSource: 'binary', audioSource: 'binary', result: 'binary' });
+		const result = await runNodes(continueOnFail(workflow), { credentials, inputItems: [{ binary: { data: media('clip.mp4'), audio: media('voice.mp3') } }] });
+		const [item] = result.nodeOutput('Nemo');
+		expect(item.json.error).toMatch(/^Item index 0: The audio replacement instruction was sent to session \d{19}, but nothing changed in the session/);
+		expect(description(item)).toMatch(/Check that the audio file/);
+		expect(renderStarts()).toHaveLength(0);
+		await result.cleanup();
+	});
+
+	it('Nemo Edit: its output carries a warning (an instruction may legitimately change nothing)', async () => {
+		const sessionId = await newSession(['clip.mp4']);
+		sim.addFault({ endpoint: 'sse', noEdit: true });
+		const result = await runNodes(singleNode('n8n-nodes-nemovideo.nemoEdit', { instruction: 'Add the title "Quiet"', result: 'none' }), {
+			credentials,
+			inputItems: [{ json: { sessionId } }],
+		});
+		const [item] = result.nodeOutput('Nemo');
+		expect(item.json.sessionId).toBe(sessionId);
+		expect(item.json.warning).toMatch(/The instruction was sent, but nothing in the session changed/);
+		await result.cleanup();
+	});
+});
+
+describe('4. a change outside the one-line summary', () => {
+	it.each([
+		['silent', 1],
+		['with a reply', 0],
+	])('says which track changed and that the property is not in the summary (%s)', async (_name, silentRate) => {
+		const sessionId = await newSession(['clip.mp4']);
+		const edit = (instruction: string) =>
+			runNodes(singleNode('n8n-nodes-nemovideo.nemoEdit', { instruction, result: 'none' }), { credentials, inputItems: [{ json: { sessionId } }] });
+		await (await edit('Add the title "Summer"')).cleanup();
+		sim.configure({ silentRate });
+		const result = await edit('make the title bigger');
+		const [item] = result.nodeOutput('Nemo');
+		expect(item.json.changes).toEqual([expect.stringMatching(/^changed track 2\. Title: "Summer" \(0-3s\): size \(not shown in the summary\)$/)]);
+		if (silentRate === 1) expect(item.json.message).toMatch(/^Done\. Changes: changed track 2/);
+		expect(item.json.message).not.toMatch(/did not/);
+		await result.cleanup();
+	});
+});
+
+describe('5. rejections before the stream opened (the service did not accept the message)', () => {
+	const oneItem = () => runNodes(continueOnFail(faceSwap()), { credentials: { baseUrl: sim.url, accessToken: '' }, inputItems: [swapItem(0)] });
+
+	it.each([
+		['1001 (trial token expired): a new trial token, then once more', { code: 1001 }],
+		['429: wait, then once more', { code: 429 }],
+		['400 missing X-Client-Id: once more with it', { code: 400, message: 'Missing X-Client-Id header' }],
+	])('%s', async (_name, fault) => {
+		sim.addFault({ endpoint: 'sse', ...fault });
+		const result = await oneItem();
+		const [item] = result.nodeOutput('Nemo');
+		expect(item.json.error).toBeUndefined();
+		expect(item.json.changes).toEqual([expect.stringMatching(/face swapped/)]);
+		expect(sseRequests()).toHaveLength(2);
+		expect(sim.messages).toHaveLength(1);
+		await result.cleanup();
+	});
+
+	it('429 twice: reported after the one retry', async () => {
+		sim.addFault({ endpoint: 'sse', code: 429, times: 2 });
+		const result = await oneItem();
+		const [item] = result.nodeOutput('Nemo');
+		expect(item.json.error).toMatch(/rate limiting requests \(429\) during sending the instruction, and a retry after waiting was refused too/);
+		expect(item.json.error).toMatch(/NemoVideo did not accept the instruction for session \d{19} \(no event stream opened\), so it was not charged\.$/);
+		expect(description(item)).toMatch(/Items at Once/);
+		expect(sseRequests()).toHaveLength(2);
+		expect(sim.messages).toHaveLength(0);
+		await result.cleanup();
+	});
+
+	it('an error answer cut half-way: advice, not a raw socket error, and the state check', async () => {
+		sim.addFault({ endpoint: 'sse', status: 500, body: '{"code":500,"message":"internal error while starting the agent"}', contentType: 'application/json', cutBodyAfterBytes: 12 });
+		const result = await oneItem();
+		const [item] = result.nodeOutput('Nemo');
+		expect(item.json.error).toMatch(/^Item index 0: NemoVideo answered the instruction with HTTP 500, and the answer was cut before its end\./);
+		expect(item.json.error).not.toMatch(/SocketError|other side closed/);
+		expect(description(item)).toMatch(/not sent again/);
+		expect(sseRequests()).toHaveLength(1);
+		// The state was read after the cut (besides the read before sending) to see whether the message arrived.
+		const sent = sseRequests()[0].seq;
+		expect(sim.requests.filter((request) => request.endpoint === 'state' && request.seq > sent).length).toBeGreaterThan(0);
+		await result.cleanup();
+	});
+
+	it('an error answer that never ends: read up to a cap, then mapped like any 500', async () => {
+		sim.addFault({ endpoint: 'sse', status: 500, body: 'Internal Server Error ', endlessBody: true });
+		const result = await oneItem();
+		const [item] = result.nodeOutput('Nemo');
+		expect(item.json.error).toMatch(/^Item index 0: The NemoVideo service had an internal problem \(HTTP 500\) during sending the instruction\./);
+		expect(item.json.error).toMatch(/did not accept the instruction for session \d{19}/);
+		expect(description(item)).toMatch(/Try again in a few minutes/);
+		expect(sseRequests()).toHaveLength(1);
+		await result.cleanup();
+	}, 15_000);
+
+	it('once the answer is an event stream, never again: a cut stream is not re-sent', async () => {
+		sim.addFault({ endpoint: 'sse', cutAfterEvents: 0 });
+		const result = await oneItem();
+		expect(sseRequests()).toHaveLength(1);
+		await result.cleanup();
+	});
+});
+
+describe('7. Export Timeout bounds every read while polling', () => {
+	it('a hanging status endpoint does not hold the export past its timeout', async () => {
+		setTuning(tuningWith({ timeouts: { headersMs: 3_000, bodyMs: 3_000 } }));
+		const sessionId = await newSession(['clip.mp4']);
+		sim.addFault({ endpoint: 'renderStatus', hang: true, times: Infinity });
+		const started = Date.now();
+		const result = await runNodes(singleNode('n8n-nodes-nemovideo.nemoExport', { operation: 'exportAndWait', output: 'url', options: { timeoutMinutes: 0.5 / 60 } }), {
+			credentials,
+			inputItems: [{ json: { sessionId } }],
+		});
+		const elapsed = Date.now() - started;
+		expect(result.nodeError('Nemo')!.message).toMatch(/^Item index 0: The export render_\S+ did not finish within 0\.5 s\./);
+		expect(elapsed).toBeLessThan(1_500);
+		await result.cleanup();
+	});
+});
