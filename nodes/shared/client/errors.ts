@@ -75,7 +75,9 @@ export function isNemoApiError(error: unknown): error is NemoApiError {
 export function amendError(error: NemoApiError, add: { message?: string; description?: string; descriptionAfter?: string }): NemoApiError {
 	let description = add.description ? `${add.description} ${error.description ?? ''}`.trim() : error.description;
 	if (add.descriptionAfter) description = `${description ?? ''} ${add.descriptionAfter}`.trim();
-	return new NemoApiError(add.message ? `${error.message} ${add.message}` : error.message, {
+	// The service's words may end without a full stop ("GPU node unavailable"): keep the sentences apart.
+	const base = add.message && /[\p{L}\p{N}]$/u.test(error.message) ? `${error.message}.` : error.message;
+	return new NemoApiError(add.message ? `${base} ${add.message}` : error.message, {
 		kind: error.kind,
 		code: error.code,
 		httpStatus: error.httpStatus,
