@@ -1,5 +1,5 @@
 import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
-import { amendError, cancelledError, isNemoApiError } from '../client';
+import { amendError, cancelledError, isNemoApiError, truncate } from '../client';
 import { errorItem, isCancellation, toNodeError } from './node-errors';
 
 /**
@@ -94,6 +94,8 @@ export async function runItems(context: IExecuteFunctions, work: (item: ItemWork
 		return position < 0 ? undefined : waiting.splice(position, 1)[0];
 	};
 
+	// Starts items while there is room, and again each time one ends; done when none runs.
+	// (Anything that paces item starts, such as a rate limiter, belongs here, around runOne.)
 	await new Promise<void>((resolve) => {
 		let running = 0;
 		const launch = () => {
@@ -103,13 +105,12 @@ export async function runItems(context: IExecuteFunctions, work: (item: ItemWork
 				const session = sessions[itemIndex];
 				if (session) busySessions.add(session);
 				running++;
-				void runOne(itemIndex)
-					.catch((error: unknown) => failures.set(itemIndex, error))
-					.finally(() => {
+				const finished = () => {
 					running--;
 					if (session) busySessions.delete(session);
 					launch();
-				});
+				};
+				runOne(itemIndex).catch((error: unknown) => failures.set(itemIndex, error)).finally(finished);
 			}
 			if (running === 0) resolve();
 		};
@@ -117,12 +118,13 @@ export async function runItems(context: IExecuteFunctions, work: (item: ItemWork
 	});
 	executionSignal?.removeEventListener('abort', onExecutionStop);
 
+	const batch = { items, results, failures, count };
 	if (executionSignal?.aborted) {
 		const first = firstIndex(failures) ?? 0;
-		throw toNodeError(context.getNode(), withBatchReport(cancelledError(), first, items, results, count), first);
+		throw toNodeError(context.getNode(), withBatchReport(cancelledError(), first, batch), first);
 	}
 	const failed = firstRealFailure(failures);
-	if (failed) throw toNodeError(context.getNode(), withBatchReport(failed.error, failed.itemIndex, items, results, count), failed.itemIndex);
+	if (failed) throw toNodeError(context.getNode(), withBatchReport(failed.error, failed.itemIndex, batch), failed.itemIndex);
 	return [results.flat()];
 }
 
@@ -149,34 +151,34 @@ function namingSession(error: unknown, sessionId: string): unknown {
 
 /**
  * The node's error, with what happened to the other items of the batch: which ones finished
- * (their instruction was sent and charged) with their sessions and renders, which ones failed
- * after sending, and which ones never started, so the user re-runs only those.
+ * (with their sessions and renders), which ones failed too, which ones were stopped after their
+ * instruction went out, and which ones never sent anything, so the user re-runs only what is needed.
  */
-function withBatchReport(
-	error: unknown,
-	failedIndex: number,
-	items: Map<number, ItemState>,
-	results: INodeExecutionData[][],
-	count: number,
-): unknown {
-	if (!isNemoApiError(error) || count < 2) return error;
+function withBatchReport(error: unknown, reported: number, batch: { items: Map<number, ItemState>; results: INodeExecutionData[][]; failures: Map<number, unknown>; count: number }): unknown {
+	if (!isNemoApiError(error) || batch.count < 2) return error;
 	const finished: string[] = [];
-	const sentButFailed: string[] = [];
-	const notDone: number[] = [];
-	for (let itemIndex = 0; itemIndex < count; itemIndex++) {
-		if (itemIndex === failedIndex) continue;
-		const state = items.get(itemIndex);
-		const output = results[itemIndex]?.[0]?.json;
+	const failed: string[] = [];
+	const stoppedAfterSending: string[] = [];
+	const notDone: string[] = [];
+	for (let itemIndex = 0; itemIndex < batch.count; itemIndex++) {
+		if (itemIndex === reported) continue;
+		const output = batch.results[itemIndex]?.[0]?.json;
+		const failure = batch.failures.get(itemIndex);
+		const sentTo = batch.items.get(itemIndex)?.sentTo;
 		if (output) {
 			const facts = [output.sessionId && `session ${String(output.sessionId)}`, output.renderId && `render ${String(output.renderId)}`].filter(Boolean);
 			finished.push(`item ${itemIndex}${facts.length ? ` (${facts.join(', ')})` : ''}`);
-		} else if (state?.sentTo !== undefined) sentButFailed.push(`item ${itemIndex} (session ${state.sentTo})`);
-		else notDone.push(itemIndex);
+		} else if (failure !== undefined && !isCancellation(failure)) {
+			failed.push(`item ${itemIndex} (${truncate(isNemoApiError(failure) ? failure.message : String(failure), 200)})`);
+		} else if (sentTo !== undefined) {
+			stoppedAfterSending.push(`item ${itemIndex} (session ${sentTo})`);
+		} else notDone.push(`item ${itemIndex}`);
 	}
 	const parts: string[] = [];
 	if (finished.length) parts.push(`Items that finished before the node stopped (don't send them again): ${finished.join(', ')}.`);
-	if (sentButFailed.length) parts.push(`Items whose instruction was sent (and charged) but that did not finish: ${sentButFailed.join(', ')}; check those sessions before sending again.`);
-	if (notDone.length) parts.push(`Items not started, or stopped before they sent anything: ${notDone.map((index) => `item ${index}`).join(', ')}.`);
+	if (failed.length) parts.push(`Items that failed too: ${failed.join('; ')}.`);
+	if (stoppedAfterSending.length) parts.push(`Items stopped after their instruction was sent (and charged): ${stoppedAfterSending.join(', ')}; check those sessions before sending again.`);
+	if (notDone.length) parts.push(`Items not started, or stopped before they sent anything: ${notDone.join(', ')}.`);
 	return parts.length ? amendError(error, { descriptionAfter: parts.join(' ') }) : error;
 }
 
