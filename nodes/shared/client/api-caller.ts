@@ -2,7 +2,7 @@ import type { Readable } from 'node:stream';
 import { sleep } from './abort';
 import type { TokenProvider } from './auth';
 import { inferErrorCode } from './envelope';
-import { NemoApiError, apiError, cancelledError } from './errors';
+import { NemoApiError, apiError, cancelledError, isNemoApiError } from './errors';
 import {
 	type ApiRequest,
 	type HttpTransport,
@@ -158,10 +158,25 @@ export class ApiCaller {
 				cause: error,
 			});
 		}
-		// Past the cap, only the status says anything: an error page of that status, or (2xx) no answer at all.
-		if (overflow) return { status: answer.status, headers: answer.headers, outcome: answer.status >= 400 ? { ok: false, code: answer.status } : { ok: true, data: undefined } };
+		const refused = (): JsonAnswer => ({ status: answer.status, headers: answer.headers, outcome: { ok: false, code: answer.status } });
+		if (overflow) {
+			// Past the cap, only the status says anything.
+			if (isRefusalStatus(answer.status)) return refused();
+			throw new NemoApiError(`NemoVideo answered the instruction with HTTP ${answer.status} and more than ${MAX_REJECTION_BYTES / 1024} KB that are not an event stream.`, {
+				kind: 'protocol',
+				httpStatus: answer.status,
+				operation: request.operation,
+				description: 'Whether the service took the instruction is not known: the session state is checked instead of sending it again.',
+			});
+		}
 		const text = Buffer.concat(chunks).toString('utf8');
-		return { status: answer.status, headers: answer.headers, outcome: interpretJsonText(text, answer, request.operation) };
+		try {
+			return { status: answer.status, headers: answer.headers, outcome: interpretJsonText(text, answer, request.operation) };
+		} catch (error) {
+			// A page or text instead of a JSON error: the status alone says the message was refused (see isRefusalStatus).
+			if (isNemoApiError(error) && isRefusalStatus(answer.status)) return refused();
+			throw error;
+		}
 	}
 
 	/**
@@ -221,6 +236,14 @@ interface Attempt {
 	refreshedToken: boolean;
 	retriedRateLimit: boolean;
 	retriedClientId: boolean;
+}
+
+/**
+ * An error status without a readable error: the service refused the message (API doc, 2026-12).
+ * Not 502 or 504: a gateway says it got no answer from the service, which may have taken it.
+ */
+function isRefusalStatus(status: number): boolean {
+	return status >= 400 && status !== 502 && status !== 504;
 }
 
 /** An error answer to a message is a few hundred bytes; past this, it is not the API talking. */
