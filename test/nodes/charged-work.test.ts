@@ -77,6 +77,19 @@ describe('1. a failure stops the batch without aborting instructions already sen
 		await result.cleanup();
 	});
 
+	it('a stopped execution names every item whose instruction went out, with its session', async () => {
+		sim.configure({ sseDurationMs: 30_000 });
+		const result = await runNodes(faceSwap({ options: { itemsAtOnce: 2 } }), { credentials, inputItems: [0, 1, 2].map(swapItem), cancelAfterMs: 500 });
+		expect(result.status).toBe('canceled');
+		const error = result.nodeError('Nemo')!;
+		expect(sim.messages).toHaveLength(2);
+		expect(error.message).toBe('Item index 0: Cancelled: the execution was stopped.');
+		expect(error.description).toMatch(/^Items stopped after their instruction was sent \(and charged\): item 0 \(session \d{19}\), item 1 \(session \d{19}\)/);
+		for (const message of sim.messages) expect(error.description).toContain(message.sessionId);
+		expect(error.description).toMatch(/Items not started, or stopped before they sent anything: item 2\.$/);
+		await result.cleanup();
+	});
+
 	it('still aborts items that have not sent their instruction yet', async () => {
 		// Item 1 fails on its input at once; item 0 is still uploading a slow file and has sent nothing.
 		sim.addFault({ endpoint: 'upload', delayHeadersMs: 600 });

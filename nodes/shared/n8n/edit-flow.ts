@@ -67,7 +67,7 @@ export async function runEdit(context: IExecuteFunctions, client: NemoClient, re
 
 	const instruction = request.instruction(uploaded);
 	const outcome = await client.inSession(session, (id) => client.sendMessage(id, instruction, signal, () => request.instructionSent(id)), signal);
-	const unchanged = unchangedWarning(outcome, session.sessionId, request.expectedChange);
+	const unchanged = whenNothingChanged(outcome, session.sessionId, request.expectedChange);
 
 	const json: IDataObject = {
 		sessionId: session.sessionId,
@@ -110,7 +110,7 @@ export async function runEdit(context: IExecuteFunctions, client: NemoClient, re
  * Nothing reports success for an edit that did not happen: an unchanged session fails a node
  * made for one edit (before any export), and is a warning for Nemo Edit.
  */
-function unchangedWarning(outcome: MessageResult, sessionId: string, expected: EditRequest['expectedChange']): string | undefined {
+function whenNothingChanged(outcome: MessageResult, sessionId: string, expected: EditRequest['expectedChange']): string | undefined {
 	if (outcome.changed) return undefined;
 	const said = outcome.replied ? `the editor replied "${truncate(outcome.message, 300)}"` : 'the editor closed without a word';
 	if (!expected) return `The instruction was sent, but nothing in the session changed (${said}; the timeline and media are as before).`;

@@ -120,8 +120,9 @@ export async function runItems(context: IExecuteFunctions, work: (item: ItemWork
 
 	const batch = { items, results, failures, count };
 	if (executionSignal?.aborted) {
+		// Stopped by the user: the report covers every item, the one the error is filed under too.
 		const first = firstIndex(failures) ?? 0;
-		throw toNodeError(context.getNode(), withBatchReport(cancelledError(), first, batch), first);
+		throw toNodeError(context.getNode(), withBatchReport(cancelledError(), -1, batch), first);
 	}
 	const failed = firstRealFailure(failures);
 	if (failed) throw toNodeError(context.getNode(), withBatchReport(failed.error, failed.itemIndex, batch), failed.itemIndex);
