@@ -42,7 +42,8 @@ const { startFakeLlm } = require('./fake-llm');
 const { loadExample, configureWorkflow, nodeNamed, EXAMPLES } = require('./examples');
 const { probeMedia, loudness } = require('./media-check');
 const { n8nEnvFor, nemoCredential, formatBytes } = require('./stack');
-const { largeFileWorkflow } = require('./e2e-workflows');
+const { largeFileWorkflow, proxyReferenceWorkflow } = require('./e2e-workflows');
+const { startTinyproxy, proxyEnv } = require('./proxy');
 const { request } = require('./ports');
 
 const REPO_ROOT = path.resolve(__dirname, '..');
@@ -60,7 +61,9 @@ const CRED = {
 };
 const POOR_TOKEN = 'nmv_usr_e2e_poor';
 const FAST_TOKEN = 'nmv_usr_e2e_fast';
-const IDS = { guard: 'nemoE2eGuard0001', large: 'nemoE2eLarge0001' };
+const IDS = { guard: 'nemoE2eGuard0001', large: 'nemoE2eLarge0001', proxy: 'nemoE2eProxy0001' };
+/** The upload that goes through the proxy. */
+const PROXY_UPLOAD_BYTES = 100 * 1024 * 1024;
 
 /** @type {Array<{ version: string, name: string, ok: boolean, ms: number, error?: string }>} */
 const results = [];
@@ -224,6 +227,12 @@ async function suite(which, shared) {
 				}),
 				agent,
 				largeFileWorkflow({ id: IDS.large, file: path.join(dirs.large, 'clip.mp4'), credential: CRED.fast }),
+				proxyReferenceWorkflow({
+					id: IDS.proxy,
+					file: path.join(dirs.large, 'proxied.mp4'),
+					credential: CRED.fast,
+					referenceUrl: `${fast.cdnUrl}/reference-from-http-request-node`,
+				}),
 			]);
 		}, { fatal: true });
 
@@ -385,6 +394,50 @@ async function suite(which, shared) {
 			console.log(`  growth over baseline: upload ${growthUp} MB, render ${growthRender} MB (limit ${MAX_GROWTH_BYTES / 1048576} MB for ${LARGE_BYTES / 1048576} MB)`);
 			assert.ok(growthUp * 1048576 < MAX_GROWTH_BYTES, `upload grew n8n's peak RSS by ${growthUp} MB`);
 			assert.ok(growthRender * 1048576 < MAX_GROWTH_BYTES, `render download grew n8n's peak RSS by ${growthRender} MB`);
+		});
+
+		// ------------------------------------------------------------------ proxy
+		await check(v, `behind a proxy (tinyproxy): the demo chain and a ${formatBytes(PROXY_UPLOAD_BYTES)} upload go through it, like n8n's HTTP Request node`, async () => {
+			const proxy = await startTinyproxy();
+			cleanup.push(proxy);
+			/** @param {any} r */
+			const viaProxy = (r) => /tinyproxy/i.test(String(r.headers.via || ''));
+			/** @param {any[]} records */
+			const summary = (records) => records.map((r) => `${r.method} ${r.path}${viaProxy(r) ? '' : ' (direct)'}`).join(', ');
+
+			// the demo chain, with the upper-case variables
+			const simBefore = Math.max(0, ...(await sim.admin('requests')).map((/** @type {any} */ r) => r.seq));
+			await n8n.execute(EXAMPLES.demo.id, { timeoutMs: 240_000, env: proxyEnv(proxy.url, 'upper') });
+			const demoRequests = await sim.admin(`requests?since=${simBefore}`);
+			const demoEndpoints = new Set(demoRequests.map((/** @type {any} */ r) => r.endpoint));
+			for (const e of ['credits', 'session', 'upload', 'sse', 'renderStart', 'renderStatus', 'cdn']) {
+				assert.ok(demoEndpoints.has(e), `the demo made a ${e} request (made: ${[...demoEndpoints].join(', ')})`);
+			}
+			const demoDirect = demoRequests.filter((/** @type {any} */ r) => !viaProxy(r));
+			assert.deepEqual(summary(demoDirect), '', `every demo request went through the proxy`);
+			console.log(`  demo: ${demoRequests.length} requests to the simulator, all via tinyproxy (${[...demoEndpoints].join(', ')})`);
+
+			// HTTP Request node + a large upload and its render download, with the lower-case variables
+			const clip = path.join(dirs.large, 'proxied.mp4');
+			largeClip(media.clip, clip, PROXY_UPLOAD_BYTES);
+			await fast.admin('config', { outputSizeBytes: 8 * 1024 * 1024 });
+			const fastBefore = Math.max(0, ...(await fast.admin('requests')).map((/** @type {any} */ r) => r.seq));
+			const res = await n8n.execute(IDS.proxy, { timeoutMs: 300_000, env: proxyEnv(proxy.url, 'lower') });
+			fs.rmSync(clip, { force: true });
+			const records = await fast.admin(`requests?since=${fastBefore}`);
+			const reference = records.filter((/** @type {any} */ r) => r.path === '/reference-from-http-request-node');
+			assert.equal(reference.length, 1, 'the HTTP Request node reached the simulator');
+			assert.ok(viaProxy(reference[0]), 'the reference: n8n\'s HTTP Request node went through the proxy');
+			const ours = records.filter((/** @type {any} */ r) => r !== reference[0]);
+			const upload = ours.find((/** @type {any} */ r) => r.endpoint === 'upload' && r.status === 200);
+			assert.ok(upload && upload.bodyBytes >= PROXY_UPLOAD_BYTES, `the whole file reached the simulator (${upload && upload.bodyBytes} bytes)`);
+			assert.ok(ours.some((/** @type {any} */ r) => r.endpoint === 'cdn' || r.endpoint === 'download'), 'the render was downloaded');
+			assert.deepEqual(summary(ours.filter((/** @type {any} */ r) => !viaProxy(r))), '', 'every request of ours went through the proxy');
+			const exported = outputItems(res.run, 'Nemo Export')[0];
+			assert.equal(Number(exported.json.sizeBytes), 8 * 1024 * 1024, 'the render came back whole through the proxy');
+			const carried = proxy.requests();
+			console.log(`  large: ${ours.length} requests of ours + the HTTP Request node's, all via tinyproxy; upload ${formatBytes(upload.bodyBytes)} in ${(res.ms / 1000).toFixed(1)} s; tinyproxy logged ${carried.length} requests`);
+			report.times.proxyLargeExecuteMs = res.ms;
 		});
 
 		// ------------------------------------------------------------------ webhook + folder (n8n start)
