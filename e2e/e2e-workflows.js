@@ -76,4 +76,30 @@ function proxyReferenceWorkflow(o) {
 	return wf;
 }
 
-module.exports = { largeFileWorkflow, proxyReferenceWorkflow };
+/**
+ * Manual Trigger → Nemo Credits: the smallest run that needs a token.
+ * @param {{ id: string, credential: { id: string, name: string } }} o
+ */
+function creditsWorkflow(o) {
+	return {
+		id: o.id,
+		name: `e2e: Nemo Credits (${o.id})`,
+		active: false,
+		settings: { executionOrder: 'v1' },
+		nodes: [
+			{ id: 'c1', name: 'Start', type: 'n8n-nodes-base.manualTrigger', typeVersion: 1, position: [0, 0], parameters: {} },
+			{
+				id: 'c2',
+				name: 'Nemo Credits',
+				type: 'n8n-nodes-nemovideo.nemoCredits',
+				typeVersion: 1,
+				position: [200, 0],
+				parameters: {},
+				credentials: { nemoApi: { ...o.credential } },
+			},
+		],
+		connections: link('Start', 'Nemo Credits'),
+	};
+}
+
+module.exports = { largeFileWorkflow, proxyReferenceWorkflow, creditsWorkflow };

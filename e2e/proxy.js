@@ -18,6 +18,7 @@ const { killTree, track, untrack } = require('./proc');
  * @typedef {object} Proxy
  * @property {string} url        http://127.0.0.1:<port>
  * @property {() => Array<{ method: string, target: string }>} requests   every request carried so far
+ * @property {() => string} log   its log so far
  * @property {() => Promise<void>} stop
  */
 
@@ -33,7 +34,7 @@ async function startTinyproxy() {
 			'Listen 127.0.0.1',
 			'Timeout 600',
 			`LogFile "${log}"`,
-			'LogLevel Connect',
+			'LogLevel Info',
 			'MaxClients 200',
 			// no Allow / ConnectPort lines: any loopback client, CONNECT to any port
 			'',
@@ -58,6 +59,7 @@ async function startTinyproxy() {
 			const text = fs.existsSync(log) ? fs.readFileSync(log, 'utf8') : '';
 			return [...text.matchAll(/Request \(file descriptor \d+\): (\S+) (\S+) HTTP/g)].map((m) => ({ method: m[1], target: m[2] }));
 		},
+		log: () => (fs.existsSync(log) ? fs.readFileSync(log, 'utf8') : ''),
 		async stop() {
 			killTree(pid);
 			untrack(pid);

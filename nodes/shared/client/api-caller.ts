@@ -45,11 +45,15 @@ export interface CallRequest extends Omit<ApiRequest, 'token' | 'body'> {
 	retryRateLimit?: boolean;
 }
 
+/** Where the client tells the operator what it did on its own (n8n: the node's logger). Never a token. */
+export type ClientLog = (level: 'debug' | 'info', message: string, meta?: Record<string, unknown>) => void;
+
 export class ApiCaller {
 	constructor(
 		readonly transport: HttpTransport,
 		readonly tokens: TokenProvider,
 		private readonly retry: RetryOptions,
+		readonly log: ClientLog = () => undefined,
 	) {}
 
 	/** Calls the API and returns the unwrapped `data`. */
@@ -72,6 +76,7 @@ export class ApiCaller {
 
 			if ((code === 1001 || answer.status === 401) && token && !refreshedToken) {
 				refreshedToken = true;
+				this.log('info', `NemoVideo rejected the token during ${request.operation} (code ${code}); retrying once with a new trial token`, { operation: request.operation, code });
 				const fresh = await this.tokens.refreshAfterRejection(token, request.signal);
 				if (fresh) {
 					token = fresh;
@@ -80,12 +85,15 @@ export class ApiCaller {
 			}
 			if (code === 429 && !retriedRateLimit && request.retryRateLimit !== false) {
 				retriedRateLimit = true;
-				await sleep(this.rateLimitWait(answer), request.signal, request.operation);
+				const waitMs = this.rateLimitWait(answer);
+				this.log('info', `NemoVideo rate-limited ${request.operation} (429); retrying once in ${Math.round(waitMs / 1000)} s`, { operation: request.operation, waitMs });
+				await sleep(waitMs, request.signal, request.operation);
 				continue;
 			}
 			if (code === 400 && this.transport.clientId && !retriedClientId && (request.authorized === false || mentionsClientId(answer))) {
 				// The transport always sends our client id; one retry covers a proxy that dropped it.
 				retriedClientId = true;
+				this.log('info', `NemoVideo answered ${request.operation} with 400 (client id); retrying once`, { operation: request.operation });
 				continue;
 			}
 			throw this.errorFor(answer, request.operation);
