@@ -1,5 +1,5 @@
-import { getProxyForUrl } from 'proxy-from-env';
-import { Agent, type Dispatcher, ProxyAgent } from 'undici';
+import type { Dispatcher } from 'undici';
+import { Agent, ProxyAgent, getProxyForUrl } from './vendor';
 
 /**
  * Sends each request directly or through a proxy exactly as n8n's own HTTP Request node does
