@@ -5,7 +5,9 @@
  */
 import { Logger } from '@n8n/backend-common';
 import { type Simulator, FAST_TIMINGS, startSimulator } from '../support/simulator';
-import { runNodes, singleNode, useFastClientTuning } from './support';
+import { NODE_TYPES, runNodes, singleNode, useFastClientTuning } from './support';
+import { testCredentials } from '../harness';
+import { NemoApi } from '../../credentials/NemoApi.credentials';
 
 let sim: Simulator;
 
@@ -78,6 +80,15 @@ describe('the trial token n8n keeps', () => {
 		} finally {
 			for (const spy of spies) spy.mockRestore();
 		}
+	});
+
+	it('is used by the credential\'s Test button instead of asking again', async () => {
+		sim.configure({ repeatTokenRequest: '429' });
+		const first = await runNodes(credits(), { credentials: { baseUrl: sim.url, accessToken: '' } });
+		const kept = first.storedCredentials('nemoApi') as Record<string, unknown>;
+		const tested = await testCredentials({ type: 'nemoApi', data: kept as never, credentialTypes: [new NemoApi()], nodeTypes: NODE_TYPES });
+		expect(tested).toEqual({ status: 'OK', message: `Connected: ${FAST_TIMINGS.anonymousCredits} credits available.` });
+		expect(tokenRequests()).toBe(1);
 	});
 
 	it('is not asked for when an Access Token is set', async () => {

@@ -53,6 +53,17 @@ export function attributionHeaders(attribution: Attribution, clientId: string): 
 	};
 }
 
+/** The trial token kept in the credential's hidden fields, if any. */
+export function keptTrialToken(data: ICredentialDataDecryptedObject): TrialToken | undefined {
+	const token = String(data[TRIAL_FIELDS.token] ?? '');
+	if (!token) return undefined;
+	return {
+		token,
+		userId: String(data[TRIAL_FIELDS.userId] ?? '') || undefined,
+		expiresAt: parseExpiry(data[TRIAL_FIELDS.expiresAt]),
+	};
+}
+
 /**
  * A TrialTokenStore over n8n's credential store. `renew` empties the kept token and makes one
  * authenticated request through n8n (a balance read), which runs the credential's
@@ -66,15 +77,7 @@ export function credentialTrialTokens(
 	request: { baseUrl: string; clientId: string; attribution: Attribution; credentialType: string },
 ): TrialTokenStore {
 	const data = credential.data;
-	const read = (): TrialToken | undefined => {
-		const token = String(data[TRIAL_FIELDS.token] ?? '');
-		if (!token) return undefined;
-		return {
-			token,
-			userId: String(data[TRIAL_FIELDS.userId] ?? '') || undefined,
-			expiresAt: parseExpiry(data[TRIAL_FIELDS.expiresAt]),
-		};
-	};
+	const read = () => keptTrialToken(data);
 	return {
 		read,
 		async renew() {
