@@ -160,7 +160,7 @@ function buildReport(R) {
 		p(`Simulated job per item: **${B.streamMs} ms of SSE stream + ${B.renderMs} ms of render** (shortened from the issue's`);
 		p('example of 2 s + 2 s so that five rounds of the whole benchmark stay within about 20 minutes: at 2 s + 2 s one');
 		p('round at 1 item at once alone takes ~8 minutes). Only the first render-status look is moved, with');
-		p(`\`NEMOVIDEO_TUNING={"polling":{"initialDelayMs":${B.pollFirstMs}}}\`, to just after the render's end, so each`);
+		p(`\`{"polling":{"initialDelayMs":${B.pollFirstMs}}}\` in the credential's hidden tuning field, to just after the render's end, so each`);
 		p('item\'s render is noticed as soon as it completes (the real schedule looks after 1 s: see benchmark 6).');
 		const cpuPerItem = Object.values(B.levels).map((/** @type {any} */ x) => (x.cpuSec.median / B.items) * 1000);
 		p(`Shorter jobs make the test harder, not easier: the n8n process's own work per item (${num(Math.min(...cpuPerItem), 0)}–${num(Math.max(...cpuPerItem), 0)} ms of CPU,`);

@@ -1,9 +1,18 @@
-import type { IAuthenticateGeneric, ICredentialType, INodeProperties } from 'n8n-workflow';
+import type {
+	IAuthenticateGeneric,
+	ICredentialDataDecryptedObject,
+	ICredentialType,
+	IHttpRequestHelper,
+	INodeProperties,
+} from 'n8n-workflow';
 import { version } from '../package.json';
+import { TRIAL_FIELDS, requestTrialToken } from '../nodes/shared/n8n/trial-token';
 
 /**
  * The NemoVideo API credential. With no Access Token the nodes use a free anonymous trial
- * token, got with a client id that is stable for this credential and reused on every run.
+ * token, got with a client id that is stable for this credential. n8n keeps that token in the
+ * hidden, expirable `trialToken` field (preAuthentication), so every run, worker and restart
+ * reuses it; it is asked for again only when it expired or the service rejected it.
  * The "Test" button is implemented by the nodes (testedBy: testNemoCredential), because it
  * may first need such a trial token.
  */
@@ -51,14 +60,31 @@ export class NemoApi implements ICredentialType {
 			description:
 				'Whether to allow a plain http:// Base URL for a host other than this machine. The token would travel unencrypted.',
 		},
+		// The trial token n8n keeps (filled by preAuthentication, emptied when it must be renewed).
+		{
+			displayName: 'Trial Token',
+			name: TRIAL_FIELDS.token,
+			type: 'hidden',
+			typeOptions: { expirable: true, password: true },
+			default: '',
+		},
+		{ displayName: 'Trial User ID', name: TRIAL_FIELDS.userId, type: 'hidden', default: '' },
+		{ displayName: 'Trial Token Expires At', name: TRIAL_FIELDS.expiresAt, type: 'hidden', default: '' },
+		// Shorter waits for tests and benchmarks (JSON, see client-factory.ts); never shown.
+		{ displayName: 'Timings', name: 'tuning', type: 'hidden', default: '' },
 	];
 
-	// Lets n8n's HTTP Request node use this credential for raw calls with a configured token.
+	async preAuthentication(this: IHttpRequestHelper, credentials: ICredentialDataDecryptedObject) {
+		return await requestTrialToken(credentials);
+	}
+
+	// Lets n8n's HTTP Request node use this credential for raw calls: the Access Token, else the
+	// kept trial token.
 	authenticate: IAuthenticateGeneric = {
 		type: 'generic',
 		properties: {
 			headers: {
-				Authorization: '=Bearer {{$credentials.accessToken}}',
+				Authorization: '=Bearer {{$credentials.accessToken ? $credentials.accessToken : $credentials.trialToken}}',
 				'X-Skill-Source': 'n8n-nodes-nemovideo',
 				'X-Skill-Version': version,
 				'X-Skill-Platform': 'n8n',

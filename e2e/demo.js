@@ -131,7 +131,7 @@ async function main() {
 			n8n = inst;
 			const installed = await inst.installPackage(pack.tarball);
 			console.log(`      ${installed.name}@${installed.version} installed into ${path.join(inst.nodesDir, 'node_modules')}`);
-			await inst.importCredentials([nemoCredential({ baseUrl, accessToken: args.real ? process.env.NEMO_TOKEN : '' })]);
+			await inst.importCredentials([nemoCredential({ baseUrl, accessToken: args.real ? process.env.NEMO_TOKEN : '', real: args.real })]);
 			console.log(`      credential "Nemo API" → ${baseUrl} (${args.real ? 'your NEMO_TOKEN' : 'anonymous trial token'})`);
 			const demo = configureWorkflow(loadExample('demo'), { settings: { mediaFolder: media.dir, outputFolder: args.out } });
 			const others = allExamples().filter((w) => w.id !== EXAMPLES.demo.id);

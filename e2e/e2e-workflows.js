@@ -54,4 +54,52 @@ function largeFileWorkflow(o) {
 	};
 }
 
-module.exports = { largeFileWorkflow };
+/**
+ * The large-file workflow with n8n's own HTTP Request node in front, as the reference for
+ * proxy use: under the same environment our nodes must reach the service exactly as it does.
+ * @param {{ id: string, file: string, credential: { id: string, name: string }, referenceUrl: string }} o
+ */
+function proxyReferenceWorkflow(o) {
+	const wf = largeFileWorkflow(o);
+	wf.name = `e2e: HTTP Request node, then a large file through our nodes (${o.id})`;
+	wf.nodes.push({
+		id: 'l5',
+		name: 'HTTP Request (reference)',
+		type: 'n8n-nodes-base.httpRequest',
+		typeVersion: 4.2,
+		position: [100, 200],
+		parameters: { url: o.referenceUrl, options: { response: { response: { neverError: true } } } },
+	});
+	const connections = /** @type {Record<string, any>} */ (wf.connections);
+	connections.Start = { main: [[{ node: 'HTTP Request (reference)', type: 'main', index: 0 }]] };
+	Object.assign(connections, link('HTTP Request (reference)', 'Read Clip'));
+	return wf;
+}
+
+/**
+ * Manual Trigger → Nemo Credits: the smallest run that needs a token.
+ * @param {{ id: string, credential: { id: string, name: string } }} o
+ */
+function creditsWorkflow(o) {
+	return {
+		id: o.id,
+		name: `e2e: Nemo Credits (${o.id})`,
+		active: false,
+		settings: { executionOrder: 'v1' },
+		nodes: [
+			{ id: 'c1', name: 'Start', type: 'n8n-nodes-base.manualTrigger', typeVersion: 1, position: [0, 0], parameters: {} },
+			{
+				id: 'c2',
+				name: 'Nemo Credits',
+				type: 'n8n-nodes-nemovideo.nemoCredits',
+				typeVersion: 1,
+				position: [200, 0],
+				parameters: {},
+				credentials: { nemoApi: { ...o.credential } },
+			},
+		],
+		connections: link('Start', 'Nemo Credits'),
+	};
+}
+
+module.exports = { largeFileWorkflow, proxyReferenceWorkflow, creditsWorkflow };

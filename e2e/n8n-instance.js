@@ -127,7 +127,8 @@ class N8nInstance {
 	/**
 	 * Run one n8n CLI command to completion (each one boots n8n: ~3-5 s).
 	 * @param {string[]} args
-	 * @param {{ allowFailure?: boolean, timeoutMs?: number, sample?: boolean, keepLog?: boolean }} [o]
+	 * @param {{ allowFailure?: boolean, timeoutMs?: number, sample?: boolean, keepLog?: boolean, env?: Record<string, string> }} [o]
+	 *   env: extra env for this command only
 	 *   keepLog=false: the caller adds the output to logLines itself (execute leaves out the
 	 *   run JSON, whose error stacks would look like load problems to scanLog)
 	 */
@@ -140,7 +141,7 @@ class N8nInstance {
 		let sampler;
 		const r = await run(this.host.nodeBin, [this.host.n8nBin, ...args], {
 			cwd: this.userFolder,
-			env: this.env({ N8N_RUNNERS_BROKER_PORT: brokerPort }),
+			env: this.env({ ...o.env, N8N_RUNNERS_BROKER_PORT: brokerPort }),
 			label: `n8n ${args.join(' ')}`,
 			timeoutMs: o.timeoutMs || 180_000,
 			allowFailure: o.allowFailure,
@@ -283,11 +284,13 @@ class N8nInstance {
 	 * `n8n execute --id=<id> --rawOutput` and the parsed run. The workflow must start with a
 	 * Manual Trigger. Throws when n8n printed no run, or the run failed (unless allowError).
 	 * @param {string} workflowId
-	 * @param {{ allowError?: boolean, timeoutMs?: number }} [o]
+	 * @param {{ allowError?: boolean, timeoutMs?: number, env?: Record<string, string> }} [o]
+	 *   env: extra env for this one run (e.g. a proxy)
 	 * @returns {Promise<ExecuteResult>}
 	 */
 	async execute(workflowId, o = {}) {
 		const r = await this.cli(['execute', `--id=${workflowId}`, '--rawOutput'], {
+			env: o.env,
 			allowFailure: true,
 			timeoutMs: o.timeoutMs,
 			sample: true,

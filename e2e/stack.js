@@ -13,7 +13,8 @@ const REAL_BASE_URL = 'https://mega-api-prod.nemovideo.ai';
 
 /**
  * Shorter render polling for the simulator (its renders take a second or two; the defaults
- * follow the real service: 1 s growing to 15 s). Read by the nodes from NEMOVIDEO_TUNING.
+ * follow the real service: 1 s growing to 15 s). Set in the credential's hidden `tuning` field
+ * by nemoCredential() (the package reads no environment variables).
  */
 const SIMULATOR_TUNING = { polling: { initialDelayMs: 250, factor: 1.3, maxDelayMs: 1000 } };
 
@@ -36,21 +37,19 @@ function n8nEnvFor(major, o) {
 		// example needs the trigger (Execute Command stays disabled).
 		env.NODES_EXCLUDE = JSON.stringify(['n8n-nodes-base.executeCommand']);
 	}
-	if (o.simulator) env.NEMOVIDEO_TUNING = JSON.stringify(SIMULATOR_TUNING);
 	return env;
 }
 
 /**
- * The nemoApi credential for import (plain data: n8n encrypts it on import).
- * @param {{ baseUrl: string, accessToken?: string, id?: string, name?: string }} o
+ * The nemoApi credential for import (plain data: n8n encrypts it on import). For the simulator
+ * (not `real`), with SIMULATOR_TUNING (or `tuning`) in its hidden tuning field.
+ * @param {{ baseUrl: string, accessToken?: string, id?: string, name?: string, real?: boolean, tuning?: Record<string, unknown> }} o
  */
 function nemoCredential(o) {
-	return {
-		id: o.id || EXAMPLE_CREDENTIAL.id,
-		name: o.name || EXAMPLE_CREDENTIAL.name,
-		type: 'nemoApi',
-		data: { accessToken: o.accessToken || '', clientId: '', baseUrl: o.baseUrl, allowInsecureHttp: false },
-	};
+	/** @type {Record<string, unknown>} */
+	const data = { accessToken: o.accessToken || '', clientId: '', baseUrl: o.baseUrl, allowInsecureHttp: false };
+	if (!o.real) data.tuning = JSON.stringify(o.tuning || SIMULATOR_TUNING);
+	return { id: o.id || EXAMPLE_CREDENTIAL.id, name: o.name || EXAMPLE_CREDENTIAL.name, type: 'nemoApi', data };
 }
 
 /** Step printer: "[2/7] title" ... "      done in 1.2 s". */

@@ -42,7 +42,8 @@ const { startFakeLlm } = require('./fake-llm');
 const { loadExample, configureWorkflow, nodeNamed, EXAMPLES } = require('./examples');
 const { probeMedia, loudness } = require('./media-check');
 const { n8nEnvFor, nemoCredential, formatBytes } = require('./stack');
-const { largeFileWorkflow } = require('./e2e-workflows');
+const { largeFileWorkflow, proxyReferenceWorkflow, creditsWorkflow } = require('./e2e-workflows');
+const { startTinyproxy, proxyEnv } = require('./proxy');
 const { request } = require('./ports');
 
 const REPO_ROOT = path.resolve(__dirname, '..');
@@ -57,10 +58,13 @@ const CRED = {
 	poor: { id: 'nemoE2ePoor00001', name: 'NemoVideo (simulator, 30 credits)' },
 	fast: { id: 'nemoE2eFast00001', name: 'NemoVideo (simulator, fast media)' },
 	openai: { id: 'openAiExample001', name: 'OpenAI account' },
+	trial: { id: 'nemoE2eTrial0001', name: 'NemoVideo (simulator, trial token kept by n8n)' },
 };
 const POOR_TOKEN = 'nmv_usr_e2e_poor';
 const FAST_TOKEN = 'nmv_usr_e2e_fast';
-const IDS = { guard: 'nemoE2eGuard0001', large: 'nemoE2eLarge0001' };
+const IDS = { guard: 'nemoE2eGuard0001', large: 'nemoE2eLarge0001', proxy: 'nemoE2eProxy0001', trial: 'nemoE2eTrial0001' };
+/** The upload that goes through the proxy. */
+const PROXY_UPLOAD_BYTES = 100 * 1024 * 1024;
 
 /** @type {Array<{ version: string, name: string, ok: boolean, ms: number, error?: string }>} */
 const results = [];
@@ -167,6 +171,9 @@ async function suite(which, shared) {
 		cleanup.push(sim);
 		const fast = await startSimulatorProcess({ media: 'fast', tokens: [{ token: FAST_TOKEN, credits: 10_000 }] });
 		cleanup.push(fast);
+		// "1 token / client / 7 days": a repeat trial-token request is refused with 429
+		const strict = await startSimulatorProcess({ media: 'fast', config: { repeatTokenRequest: '429' } });
+		cleanup.push(strict);
 		const files = await serveFolder(media.dir);
 		cleanup.push(files);
 		const llm = await startFakeLlm();
@@ -181,6 +188,11 @@ async function suite(which, shared) {
 		await check(v, 'the tarball installs into .n8n/nodes', async () => {
 			const r = await n8n.installPackage(shared.tarball);
 			assert.equal(r.name, PACKAGE);
+			// no runtime dependencies: undici, eventsource-parser, form-data, proxy-from-env are bundled
+			const installed = JSON.parse(fs.readFileSync(path.join(n8n.nodesDir, 'node_modules', PACKAGE, 'package.json'), 'utf8'));
+			assert.deepEqual(installed.dependencies, undefined, 'the package has no dependencies');
+			const beside = fs.readdirSync(path.join(n8n.nodesDir, 'node_modules')).filter((n) => !n.startsWith('.'));
+			assert.deepEqual(beside, [PACKAGE], 'nothing was installed beside the package');
 			report.times.installPackageMs = r.ms;
 		}, { fatal: true });
 
@@ -200,6 +212,7 @@ async function suite(which, shared) {
 				nemoCredential({ ...CRED.sim, baseUrl: sim.url }), // anonymous trial token, as the demo
 				nemoCredential({ ...CRED.poor, baseUrl: sim.url, accessToken: POOR_TOKEN }),
 				nemoCredential({ ...CRED.fast, baseUrl: fast.url, accessToken: FAST_TOKEN }),
+				nemoCredential({ ...CRED.trial, baseUrl: strict.url }),
 				{ ...CRED.openai, type: 'openAiApi', data: { apiKey: 'sk-e2e-not-a-real-key', url: llm.url } },
 			]);
 			const batchClips = [
@@ -224,6 +237,13 @@ async function suite(which, shared) {
 				}),
 				agent,
 				largeFileWorkflow({ id: IDS.large, file: path.join(dirs.large, 'clip.mp4'), credential: CRED.fast }),
+				creditsWorkflow({ id: IDS.trial, credential: CRED.trial }),
+				proxyReferenceWorkflow({
+					id: IDS.proxy,
+					file: path.join(dirs.large, 'proxied.mp4'),
+					credential: CRED.fast,
+					referenceUrl: `${fast.cdnUrl}/reference-from-http-request-node`,
+				}),
 			]);
 		}, { fatal: true });
 
@@ -385,6 +405,73 @@ async function suite(which, shared) {
 			console.log(`  growth over baseline: upload ${growthUp} MB, render ${growthRender} MB (limit ${MAX_GROWTH_BYTES / 1048576} MB for ${LARGE_BYTES / 1048576} MB)`);
 			assert.ok(growthUp * 1048576 < MAX_GROWTH_BYTES, `upload grew n8n's peak RSS by ${growthUp} MB`);
 			assert.ok(growthRender * 1048576 < MAX_GROWTH_BYTES, `render download grew n8n's peak RSS by ${growthRender} MB`);
+		});
+
+		// ------------------------------------------------------------------ trial token
+		await check(v, 'the trial token is kept by n8n: five `n8n execute` runs, one token request, repeat requests refused with 429', async () => {
+			for (let run = 1; run <= 5; run++) {
+				const res = await n8n.execute(IDS.trial, { timeoutMs: 120_000 });
+				const balance = outputJson(res.run, 'Nemo Credits')[0];
+				assert.equal(typeof balance.available, 'number', `run ${run}: the balance`);
+				const stdout = res.stdout + res.stderr;
+				assert.doesNotMatch(stdout, /nmv_usr_\w{8,}/, `run ${run}: no token in n8n's output`);
+			}
+			const tokenRequests = (await strict.admin('requests')).filter((/** @type {any} */ r) => r.endpoint === 'token');
+			assert.equal(tokenRequests.length, 1, `one trial-token request in five runs (got ${tokenRequests.length})`);
+			const exported = await n8n.cli(['export:credentials', `--id=${CRED.trial.id}`, '--decrypted']);
+			assert.match(exported.stdout, /"trialToken":\s*"nmv_usr_/, 'the token is in n8n\'s credential store');
+			const raw = await n8n.cli(['export:credentials', `--id=${CRED.trial.id}`]);
+			assert.doesNotMatch(raw.stdout, /nmv_usr_/, 'stored encrypted');
+			console.log(`  5 runs, ${tokenRequests.length} token request; the token is stored encrypted in the credential`);
+		});
+
+		// ------------------------------------------------------------------ proxy
+		await check(v, `behind a proxy (tinyproxy): the demo chain and a ${formatBytes(PROXY_UPLOAD_BYTES)} upload go through it, like n8n's HTTP Request node`, async () => {
+			const proxy = await startTinyproxy();
+			cleanup.push(proxy);
+			/** @param {any} r */
+			const viaProxy = (r) => /tinyproxy/i.test(String(r.headers.via || ''));
+			/** @param {any[]} records */
+			const summary = (records) => records.map((r) => `${r.method} ${r.path}${viaProxy(r) ? '' : ' (direct)'}`).join(', ');
+
+			// the demo chain, with the upper-case variables
+			const simBefore = Math.max(0, ...(await sim.admin('requests')).map((/** @type {any} */ r) => r.seq));
+			await n8n.execute(EXAMPLES.demo.id, { timeoutMs: 240_000, env: proxyEnv(proxy.url, 'upper') }).catch(async (e) => {
+				const seen = await sim.admin(`requests?since=${simBefore}`);
+				console.log(seen.map((/** @type {any} */ r) => `  ${r.origin} ${r.method} ${r.path} ${r.status}${r.aborted ? ' aborted' : ''} ${r.endedAt - r.startedAt} ms`).join('\n'));
+				console.log(proxy.log().split('\n').slice(-40).join('\n'));
+				throw e;
+			});
+			const demoRequests = await sim.admin(`requests?since=${simBefore}`);
+			const demoEndpoints = new Set(demoRequests.map((/** @type {any} */ r) => r.endpoint));
+			for (const e of ['credits', 'session', 'upload', 'sse', 'renderStart', 'renderStatus', 'cdn']) {
+				assert.ok(demoEndpoints.has(e), `the demo made a ${e} request (made: ${[...demoEndpoints].join(', ')})`);
+			}
+			const demoDirect = demoRequests.filter((/** @type {any} */ r) => !viaProxy(r));
+			assert.deepEqual(summary(demoDirect), '', `every demo request went through the proxy`);
+			console.log(`  demo: ${demoRequests.length} requests to the simulator, all via tinyproxy (${[...demoEndpoints].join(', ')})`);
+
+			// HTTP Request node + a large upload and its render download, with the lower-case variables
+			const clip = path.join(dirs.large, 'proxied.mp4');
+			largeClip(media.clip, clip, PROXY_UPLOAD_BYTES);
+			await fast.admin('config', { outputSizeBytes: 8 * 1024 * 1024 });
+			const fastBefore = Math.max(0, ...(await fast.admin('requests')).map((/** @type {any} */ r) => r.seq));
+			const res = await n8n.execute(IDS.proxy, { timeoutMs: 300_000, env: proxyEnv(proxy.url, 'lower') });
+			fs.rmSync(clip, { force: true });
+			const records = await fast.admin(`requests?since=${fastBefore}`);
+			const reference = records.filter((/** @type {any} */ r) => r.path === '/reference-from-http-request-node');
+			assert.equal(reference.length, 1, 'the HTTP Request node reached the simulator');
+			assert.ok(viaProxy(reference[0]), 'the reference: n8n\'s HTTP Request node went through the proxy');
+			const ours = records.filter((/** @type {any} */ r) => r !== reference[0]);
+			const upload = ours.find((/** @type {any} */ r) => r.endpoint === 'upload' && r.status === 200);
+			assert.ok(upload && upload.bodyBytes >= PROXY_UPLOAD_BYTES, `the whole file reached the simulator (${upload && upload.bodyBytes} bytes)`);
+			assert.ok(ours.some((/** @type {any} */ r) => r.endpoint === 'cdn' || r.endpoint === 'download'), 'the render was downloaded');
+			assert.deepEqual(summary(ours.filter((/** @type {any} */ r) => !viaProxy(r))), '', 'every request of ours went through the proxy');
+			const exported = outputItems(res.run, 'Nemo Export')[0];
+			assert.equal(Number(exported.json.sizeBytes), 8 * 1024 * 1024, 'the render came back whole through the proxy');
+			const carried = proxy.requests();
+			console.log(`  large: ${ours.length} requests of ours + the HTTP Request node's, all via tinyproxy; upload ${formatBytes(upload.bodyBytes)} in ${(res.ms / 1000).toFixed(1)} s; tinyproxy logged ${carried.length} requests`);
+			report.times.proxyLargeExecuteMs = res.ms;
 		});
 
 		// ------------------------------------------------------------------ webhook + folder (n8n start)

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the simulator's media work, the demo and the end-to-end tests
-# use: ffmpeg/ffprobe (real encoding, probing) and espeak-ng (the demo's voice-over).
+# use: ffmpeg/ffprobe (real encoding, probing), espeak-ng (the demo's voice-over) and
+# tinyproxy (the real forward proxy of the end-to-end proxy test).
 # Does nothing when they are already there.
 set -euo pipefail
 need=()
 command -v ffmpeg >/dev/null 2>&1 || need+=(ffmpeg)
 command -v espeak-ng >/dev/null 2>&1 || need+=(espeak-ng)
+command -v tinyproxy >/dev/null 2>&1 || need+=(tinyproxy)
 if [ ${#need[@]} -eq 0 ]; then
 	echo "system packages: already installed"
 	exit 0

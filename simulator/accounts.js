@@ -62,7 +62,12 @@ class Accounts {
 		const known = this.clients.get(clientId);
 		if (known) {
 			const current = this.tokens.get(known.token);
-			if (current && !current.expired && current.expiresAt > now) return current;
+			if (current && !current.expired && current.expiresAt > now) {
+				if (config.repeatTokenRequest === '429') {
+					throw new ApiError(429, 'Rate limited: 1 token / client / 7 days. Reuse the token you were given', { headers: { 'Retry-After': '30' } });
+				}
+				return current;
+			}
 			// expired: a fresh token for the same anonymous user (credits are the user's)
 			const record = this.addTokenRecord(userToken(), known.userId, now + config.tokenTtlMs, clientId);
 			known.token = record.token;

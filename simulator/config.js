@@ -26,6 +26,7 @@
  * @property {number} faceSwapCredits      cost of a face swap message that is applied
  * @property {'fast' | 'ffmpeg'} media     fake media (unit tests) or real ffprobe/ffmpeg
  * @property {number} tokenTtlMs           anonymous token lifetime (7 days)
+ * @property {'same' | '429'} repeatTokenRequest  a second token request for a client id whose token is still valid: the same token, or 429 ("1 token / client / 7 days", as the skill document lists)
  * @property {boolean} agentFinalText      agent form: after partial text chunks, repeat the whole text as one final non-partial event (as agent servers do)
  * @property {number} urlFetchTimeoutMs    timeout for downloading one URL upload
  * @property {number} maxRecordedRequests  oldest request records are dropped beyond this (long benchmarks)
@@ -51,6 +52,7 @@ const DEFAULTS = Object.freeze({
 	faceSwapCredits: 20,
 	media: 'fast',
 	tokenTtlMs: 7 * 24 * 3600 * 1000,
+	repeatTokenRequest: 'same',
 	agentFinalText: true,
 	urlFetchTimeoutMs: 10_000,
 	maxRecordedRequests: 100_000,
@@ -83,6 +85,7 @@ const VALIDATORS = {
 	faceSwapCredits: [nonNegative, 'a number >= 0'],
 	media: [oneOf(['fast', 'ffmpeg']), "'fast' or 'ffmpeg'"],
 	tokenTtlMs: [positive, 'a number > 0'],
+	repeatTokenRequest: [oneOf(['same', '429']), "'same' or '429'"],
 	agentFinalText: [(v) => typeof v === 'boolean', 'a boolean'],
 	urlFetchTimeoutMs: [positive, 'a number > 0'],
 	maxRecordedRequests: [positive, 'a number > 0'],

@@ -25,11 +25,20 @@ async function setupN8n(o) {
 	const n8n = await createInstance(1, { env: o.env || {}, quiet: true });
 	await n8n.installPackage(packed.tarball);
 	fs.rmSync(path.dirname(packed.tarball), { recursive: true, force: true }); // buildAndPack's temp dir
-	await n8n.importCredentials([
-		{ id: CREDENTIAL.id, name: CREDENTIAL.name, type: 'nemoApi', data: { accessToken: o.token, baseUrl: o.simUrl, clientId: '', allowInsecureHttp: false } },
-	]);
+	await importBenchCredential(n8n, o);
 	log(`n8n ${n8n.host.version} ready in ${n8n.userFolder} (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
 	return n8n;
+}
+
+/**
+ * (Re-)imports the benchmarks' nemoApi credential; `tuning` goes into its hidden tuning field
+ * (the client's waits: the package reads no environment variables).
+ * @param {import('../../e2e/n8n-instance').N8nInstance} n8n
+ * @param {{ simUrl: string, token: string, tuning?: Record<string, unknown> }} o
+ */
+async function importBenchCredential(n8n, o) {
+	const data = { accessToken: o.token, baseUrl: o.simUrl, clientId: '', allowInsecureHttp: false, tuning: o.tuning ? JSON.stringify(o.tuning) : '' };
+	await n8n.importCredentials([{ id: CREDENTIAL.id, name: CREDENTIAL.name, type: 'nemoApi', data }]);
 }
 
 /**
@@ -149,4 +158,4 @@ function clearBinaryStore(n8n) {
 	for (const dir of ['binaryData', 'storage']) fs.rmSync(path.join(n8n.n8nDir, dir), { recursive: true, force: true });
 }
 
-module.exports = { setupN8n, executeSampled, nodeWindow, clearBinaryStore, CREDENTIAL, readMem };
+module.exports = { setupN8n, importBenchCredential, executeSampled, nodeWindow, clearBinaryStore, CREDENTIAL, readMem };

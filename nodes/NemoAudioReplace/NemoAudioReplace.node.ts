@@ -1,6 +1,6 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescription } from 'n8n-workflow';
+import { NodeConnectionTypes } from 'n8n-workflow';
 import {
-	CREDENTIAL_NAME,
 	type MediaInputSpec,
 	VIDEO_INPUT,
 	deliveryParameter,
@@ -35,10 +35,10 @@ export class NemoAudioReplace implements INodeType {
 		subtitle: '={{ "Replace audio (" + $parameter["originalAudio"] + " original) → " + ({binary: "MP4 file", url: "MP4 URL", none: "keep editing"})[$parameter["result"]] }}',
 		description: "Replace a video's audio track with new audio, using NemoVideo AI",
 		defaults: { name: 'Nemo Audio Replace' },
-		inputs: ['main'],
-		outputs: ['main'],
+		inputs: [NodeConnectionTypes.Main],
+		outputs: [NodeConnectionTypes.Main],
 		usableAsTool: true,
-		credentials: [{ name: CREDENTIAL_NAME, required: true, testedBy: 'testNemoCredential' }],
+		credentials: [{ name: 'nemoApi', required: true, testedBy: 'testNemoCredential' }],
 		properties: [
 			...mediaInputParameters(VIDEO_INPUT),
 			...mediaInputParameters(AUDIO),

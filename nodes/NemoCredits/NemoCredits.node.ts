@@ -1,5 +1,6 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescription } from 'n8n-workflow';
-import { CREDENTIAL_NAME, executeNemoNode, optionsParameter, testNemoCredential } from '../shared/n8n';
+import { NodeConnectionTypes } from 'n8n-workflow';
+import { executeNemoNode, optionsParameter, testNemoCredential } from '../shared/n8n';
 import { inputError } from '../shared/client';
 
 export class NemoCredits implements INodeType {
@@ -12,10 +13,10 @@ export class NemoCredits implements INodeType {
 		subtitle: '={{ $parameter["minimumAvailable"] ? "Require ≥ " + $parameter["minimumAvailable"] + " credits" : "Check balance" }}',
 		description: 'Read the NemoVideo credit balance; optionally stop when too few credits are left (a guard before a batch)',
 		defaults: { name: 'Nemo Credits' },
-		inputs: ['main'],
-		outputs: ['main'],
+		inputs: [NodeConnectionTypes.Main],
+		outputs: [NodeConnectionTypes.Main],
 		usableAsTool: true,
-		credentials: [{ name: CREDENTIAL_NAME, required: true, testedBy: 'testNemoCredential' }],
+		credentials: [{ name: 'nemoApi', required: true, testedBy: 'testNemoCredential' }],
 		properties: [
 			{
 				displayName: 'Minimum Available Credits',
@@ -44,7 +45,7 @@ export class NemoCredits implements INodeType {
 			}
 			// The input item's fields stay, so the guard can sit in front of a batch without losing it.
 			const input = this.getInputData()[itemIndex]?.json ?? {};
-			return { json: { ...input, available: balance.available, frozen: balance.frozen, total: balance.total } };
+			return { json: { ...input, available: balance.available, frozen: balance.frozen, total: balance.total }, pairedItem: { item: itemIndex } };
 		});
 	}
 }

@@ -1,6 +1,6 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescription } from 'n8n-workflow';
+import { NodeConnectionTypes } from 'n8n-workflow';
 import {
-	CREDENTIAL_NAME,
 	deliveryParameter,
 	executeNemoNode,
 	optionsParameter,
@@ -23,10 +23,10 @@ export class NemoEdit implements INodeType {
 		subtitle: '={{ $parameter["instruction"] }}',
 		description: 'Send any editing instruction to a NemoVideo session, e.g. "add the title \'Summer\'" or "make the title bigger"',
 		defaults: { name: 'Nemo Edit' },
-		inputs: ['main'],
-		outputs: ['main'],
+		inputs: [NodeConnectionTypes.Main],
+		outputs: [NodeConnectionTypes.Main],
 		usableAsTool: true,
-		credentials: [{ name: CREDENTIAL_NAME, required: true, testedBy: 'testNemoCredential' }],
+		credentials: [{ name: 'nemoApi', required: true, testedBy: 'testNemoCredential' }],
 		properties: [
 			sessionIdParameter({ required: true }),
 			{

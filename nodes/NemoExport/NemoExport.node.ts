@@ -1,5 +1,6 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescription } from 'n8n-workflow';
-import { CREDENTIAL_NAME, executeNemoNode, optionsParameter, sessionIdParameter, testNemoCredential } from '../shared/n8n';
+import { NodeConnectionTypes } from 'n8n-workflow';
+import { executeNemoNode, optionsParameter, sessionIdParameter, testNemoCredential } from '../shared/n8n';
 import * as exportAndWait from './operations/exportAndWait';
 import * as getStatus from './operations/getStatus';
 import * as start from './operations/start';
@@ -18,10 +19,10 @@ export class NemoExport implements INodeType {
 		subtitle: '={{ ({exportAndWait: "Export and wait", start: "Start export", getStatus: "Get export status"})[$parameter["operation"]] }}',
 		description: "Render a NemoVideo session's timeline to an MP4 video",
 		defaults: { name: 'Nemo Export' },
-		inputs: ['main'],
-		outputs: ['main'],
+		inputs: [NodeConnectionTypes.Main],
+		outputs: [NodeConnectionTypes.Main],
 		usableAsTool: true,
-		credentials: [{ name: CREDENTIAL_NAME, required: true, testedBy: 'testNemoCredential' }],
+		credentials: [{ name: 'nemoApi', required: true, testedBy: 'testNemoCredential' }],
 		properties: [
 			{
 				displayName: 'Operation',

@@ -1,6 +1,6 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescription } from 'n8n-workflow';
+import { NodeConnectionTypes } from 'n8n-workflow';
 import {
-	CREDENTIAL_NAME,
 	type MediaInputSpec,
 	VIDEO_INPUT,
 	deliveryParameter,
@@ -34,10 +34,10 @@ export class NemoFaceSwap implements INodeType {
 		subtitle: '={{ "Swap face → " + ({binary: "MP4 file", url: "MP4 URL", none: "keep editing"})[$parameter["result"]] }}',
 		description: 'Swap the face in a video with a reference photo, using NemoVideo AI',
 		defaults: { name: 'Nemo Face Swap' },
-		inputs: ['main'],
-		outputs: ['main'],
+		inputs: [NodeConnectionTypes.Main],
+		outputs: [NodeConnectionTypes.Main],
 		usableAsTool: true,
-		credentials: [{ name: CREDENTIAL_NAME, required: true, testedBy: 'testNemoCredential' }],
+		credentials: [{ name: 'nemoApi', required: true, testedBy: 'testNemoCredential' }],
 		properties: [
 			...mediaInputParameters(VIDEO_INPUT),
 			...mediaInputParameters(FACE),

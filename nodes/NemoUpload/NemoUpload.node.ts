@@ -1,6 +1,6 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescription } from 'n8n-workflow';
+import { NodeConnectionTypes } from 'n8n-workflow';
 import {
-	CREDENTIAL_NAME,
 	executeNemoNode,
 	fileFromBinaryProperty,
 	optionsParameter,
@@ -21,10 +21,10 @@ export class NemoUpload implements INodeType {
 		subtitle: '={{ "Upload " + ($parameter["source"] === "url" ? "from URLs" : "binary files") }}',
 		description: 'Upload videos, images and audio into a NemoVideo session (streamed, up to 500 MB each)',
 		defaults: { name: 'Nemo Upload' },
-		inputs: ['main'],
-		outputs: ['main'],
+		inputs: [NodeConnectionTypes.Main],
+		outputs: [NodeConnectionTypes.Main],
 		usableAsTool: true,
-		credentials: [{ name: CREDENTIAL_NAME, required: true, testedBy: 'testNemoCredential' }],
+		credentials: [{ name: 'nemoApi', required: true, testedBy: 'testNemoCredential' }],
 		properties: [
 			{
 				displayName: 'Source',
@@ -95,7 +95,7 @@ export class NemoUpload implements INodeType {
 				timeline: state.timeline.summary,
 			};
 			if (state.taskId) json.taskId = state.taskId;
-			return { json };
+			return { json, pairedItem: { item: itemIndex } };
 		});
 	}
 }

@@ -46,9 +46,19 @@ export function singleNode(type: keyof typeof NODE_TYPES, parameters: Record<str
 	};
 }
 
-/** Fast waits for the client inside the nodes (read from the environment by the client factory). */
+let clientTuning: Record<string, unknown> | undefined;
+
+/**
+ * Waits for the client inside the nodes, from now on: runNodes passes them in the credential's
+ * hidden `tuning` field (the client factory reads it; shipped code reads no environment).
+ */
+export function setClientTuning(tuning: Record<string, unknown> | undefined): void {
+	clientTuning = tuning;
+}
+
+/** Fast waits for the client inside the nodes. */
 export function useFastClientTuning(): void {
-	process.env.NEMOVIDEO_TUNING = JSON.stringify(FAST_CLIENT_TUNING);
+	setClientTuning(FAST_CLIENT_TUNING);
 }
 
 export function runNodes(
@@ -57,12 +67,13 @@ export function runNodes(
 ) {
 	clearTokenCache();
 	recordCredentialTokens(options.credentials); // token-leak check (test/reliability/leak-sink.ts)
+	const credentials = clientTuning && options.credentials.tuning === undefined ? { ...options.credentials, tuning: JSON.stringify(clientTuning) } : options.credentials;
 	return runWorkflow({
 		...options,
 		workflow,
 		nodeTypes: NODE_TYPES,
 		credentialTypes: [new NemoApi()],
-		credentials: { nemoApi: options.credentials as never },
+		credentials: { nemoApi: credentials as never },
 	}).then(recordRun);
 }
 

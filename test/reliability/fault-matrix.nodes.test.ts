@@ -245,7 +245,7 @@ const API_CODES: Row[] = [
 		where: 'token',
 		rules: [{ endpoint: 'token', code: 429, times: EVERY }],
 		expected: 'reported',
-		error: /only a few free trial tokens per network address/,
+		error: /refused a new free trial token \(429\).*only a few per network address/,
 		advice: /Access Token/,
 	},
 	{ family: 'code 429', fault: '429 once (message refused before the stream: wait, sent once more)', where: 'sse', rules: [{ endpoint: 'sse', code: 429 }], expected: 'recovered', check: () => expect(apiCalls('/run_sse')).toHaveLength(3) },

@@ -9,6 +9,7 @@ import type { INodeExecutionData } from 'n8n-workflow';
 import type { WorkflowRunResult } from '../harness';
 import type { Simulator } from '../support/simulator';
 import { FAST_CLIENT_TUNING, FAST_TIMINGS } from '../support/simulator';
+import { setClientTuning } from '../nodes/support';
 
 /** Simulator timings for the matrix: every step real, each as short as it can be. */
 export const MATRIX_TIMINGS = {
@@ -20,7 +21,7 @@ export const MATRIX_TIMINGS = {
 	silentRate: 0,
 };
 
-/** Client waits inside the nodes (NEMOVIDEO_TUNING): 429 waits, state polls, render polls, timeouts. */
+/** Client waits inside the nodes (the credential's hidden tuning field): 429 waits, state polls, render polls, timeouts. */
 export const MATRIX_TUNING = {
 	retry: { rateLimitWaitMs: 20, maxRateLimitWaitMs: 100 },
 	recovery: { firstPollDelayMs: 20, pollIntervalMs: 20, maxUnchangedPolls: 3 },
@@ -29,7 +30,7 @@ export const MATRIX_TUNING = {
 };
 
 export function setTuning(tuning: Record<string, unknown> = MATRIX_TUNING): void {
-	process.env.NEMOVIDEO_TUNING = JSON.stringify(tuning);
+	setClientTuning(tuning);
 }
 
 /** Tuning with some keys replaced (one level deep). */

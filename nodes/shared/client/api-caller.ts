@@ -47,11 +47,15 @@ export interface CallRequest extends Omit<ApiRequest, 'token' | 'body'> {
 	retryRateLimit?: boolean;
 }
 
+/** Where the client tells the operator what it did on its own (n8n: the node's logger). Never a token. */
+export type ClientLog = (level: 'debug' | 'info', message: string, meta?: Record<string, unknown>) => void;
+
 export class ApiCaller {
 	constructor(
 		readonly transport: HttpTransport,
 		readonly tokens: TokenProvider,
 		private readonly retry: RetryOptions,
+		readonly log: ClientLog = () => undefined,
 	) {}
 
 	/** Calls the API and returns the unwrapped `data`. */
@@ -114,6 +118,7 @@ export class ApiCaller {
 		const code = codeOf(answer);
 		if ((code === 1001 || answer.status === 401) && attempt.token && !attempt.refreshedToken) {
 			attempt.refreshedToken = true;
+			this.log('info', `NemoVideo rejected the token during ${request.operation} (code ${code}); retrying once with a new trial token`, { operation: request.operation, code });
 			const fresh = await this.tokens.refreshAfterRejection(attempt.token, request.signal);
 			if (fresh) {
 				attempt.token = fresh;
@@ -122,12 +127,15 @@ export class ApiCaller {
 		}
 		if (code === 429 && !attempt.retriedRateLimit && request.retryRateLimit !== false) {
 			attempt.retriedRateLimit = true;
-			await sleep(this.rateLimitWait(answer), request.signal, request.operation);
+			const waitMs = this.rateLimitWait(answer);
+			this.log('info', `NemoVideo rate-limited ${request.operation} (429); retrying once in ${Math.round(waitMs / 1000)} s`, { operation: request.operation, waitMs });
+			await sleep(waitMs, request.signal, request.operation);
 			return true;
 		}
 		if (code === 400 && this.transport.clientId && !attempt.retriedClientId && (request.authorized === false || mentionsClientId(answer))) {
 			// The transport always sends our client id; one retry covers a proxy that dropped it.
 			attempt.retriedClientId = true;
+			this.log('info', `NemoVideo answered ${request.operation} with 400 (client id); retrying once`, { operation: request.operation });
 			return true;
 		}
 		return false;

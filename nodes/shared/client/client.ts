@@ -1,5 +1,5 @@
-import { ApiCaller, DEFAULT_RETRY_OPTIONS, type RetryOptions } from './api-caller';
-import { TokenProvider, deriveClientId } from './auth';
+import { ApiCaller, type ClientLog, DEFAULT_RETRY_OPTIONS, type RetryOptions } from './api-caller';
+import { TokenProvider, type TrialToken, type TrialTokenStore, deriveClientId, parseTrialTokenAnswer } from './auth';
 import { DEFAULT_BASE_URL } from './constants';
 import { type CreditBalance, getCredits } from './credits';
 import { TRIAL_TOKEN_OPERATION, isNemoApiError } from './errors';
@@ -45,6 +45,10 @@ export interface NemoClientOptions {
 	timeouts?: { headersMs?: number; bodyMs?: number };
 	/** Uploads: the longest time no byte moves, and the time allowed for the answer after the last byte. */
 	upload?: { stallTimeoutMs?: number; answerTimeoutMs?: number };
+	/** Lines for the operator (n8n: the node's logger): retries and why, trial tokens got. Never a token. */
+	log?: ClientLog;
+	/** Where trial tokens are kept beyond this process (n8n's credential store); default: memory only. */
+	trialTokens?: TrialTokenStore;
 	/** Injected by tests and benchmarks. */
 	dispatcher?: Dispatcher;
 }
@@ -77,14 +81,29 @@ export class NemoClient {
 			bodyTimeoutMs: options.timeouts?.bodyMs,
 			dispatcher: options.dispatcher,
 		});
-		const tokens = new TokenProvider(transport, { accessToken: options.accessToken, clientId: this.clientId }, (signal) =>
-			this.api.call({ method: 'POST', path: '/api/auth/anonymous-token', operation: TRIAL_TOKEN_OPERATION, authorized: false, signal }),
+		const tokens = new TokenProvider(
+			transport,
+			{ accessToken: options.accessToken, clientId: this.clientId },
+			() => this.api.call({ method: 'POST', path: '/api/auth/anonymous-token', operation: TRIAL_TOKEN_OPERATION, authorized: false }),
+			options.trialTokens,
+			options.log,
 		);
-		this.api = new ApiCaller(transport, tokens, { ...DEFAULT_RETRY_OPTIONS, ...options.retry });
+		this.api = new ApiCaller(transport, tokens, { ...DEFAULT_RETRY_OPTIONS, ...options.retry }, options.log);
 		this.streamLimits = { ...DEFAULT_STREAM_LIMITS, ...options.streamLimits };
 		this.recovery = { ...DEFAULT_RECOVERY, ...options.recovery };
 		this.polling = { ...DEFAULT_POLLING, ...options.polling };
 		this.uploadOptions = { ...options.upload };
+	}
+
+	/**
+	 * Asks the service for a new anonymous trial token, with the same rules as any call (one
+	 * retry after a 429 or a dropped client id). For a TrialTokenStore's renew; the token
+	 * provider itself calls it only when no store is given.
+	 */
+	async requestTrialToken(): Promise<TrialToken> {
+		return parseTrialTokenAnswer(
+			await this.api.call({ method: 'POST', path: '/api/auth/anonymous-token', operation: TRIAL_TOKEN_OPERATION, authorized: false }),
+		);
 	}
 
 	get baseUrl(): string {

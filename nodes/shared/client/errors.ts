@@ -185,8 +185,8 @@ export function apiError(code: number, context: ApiErrorContext): NemoApiError {
 		case 429:
 			if (operation === TRIAL_TOKEN_OPERATION) {
 				return make(
-					'NemoVideo gives only a few free trial tokens per network address, and this one has had its share (429).',
-					'Set an Access Token in the Nemo API credential, or keep one fixed Client ID so the same trial token is reused.',
+					'NemoVideo refused a new free trial token (429): it gives one per client per 7 days and only a few per network address.',
+					'n8n keeps the trial token in the Nemo API credential and asks for a new one only when the old one expired or was rejected, so this credential has used its trial. Set an Access Token in the Nemo API credential (register at nemovideo.ai), or try again in a few days.',
 				);
 			}
 			if (context.retried === false) {

@@ -1,7 +1,7 @@
 /** The NemoVideo API client core: everything a node needs, no n8n import. */
 export { NemoClient, type NemoClientOptions, type SessionHandle } from './client';
 export { NemoApiError, amendError, isNemoApiError, inputError, cancelledError, truncate, type NemoErrorKind } from './errors';
-export { deriveClientId, clearTokenCache } from './auth';
+export { deriveClientId, clearTokenCache, parseTrialTokenAnswer, type TrialToken, type TrialTokenStore } from './auth';
 export { redactSecrets, registerSecret } from './redact';
 export { checkSessionId, type SessionState } from './session-state';
 export { UPLOAD_CHUNK_BYTES, checkFile, checkMediaUrl, type UploadedFile } from './upload';

@@ -1,4 +1,5 @@
-import { createParser, type EventSourceMessage } from 'eventsource-parser';
+import type { EventSourceMessage } from 'eventsource-parser';
+import { createParser } from './vendor';
 import { type AgentEvent, TextCollector, parseAgentEvents } from './agent-events';
 import { cancelledError, formatDuration, NemoApiError } from './errors';
 import type { StreamAnswer } from './transport';

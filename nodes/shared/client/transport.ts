@@ -1,8 +1,9 @@
 import { Readable } from 'node:stream';
-import { Agent, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
 import { type Unwrapped, unwrapEnvelope } from './envelope';
 import { NemoApiError, cancelledError, truncate } from './errors';
 import { parseJsonKeepingBigIds } from './json';
+import { ProxyRoutingDispatchers } from './proxy';
 
 /**
  * HTTP to the NemoVideo API with undici: one place for the base URL, the headers every request
@@ -30,7 +31,10 @@ export interface TransportOptions {
 	headersTimeoutMs?: number;
 	/** Longest silence between body chunks on ordinary calls. */
 	bodyTimeoutMs?: number;
-	/** Injected by tests and benchmarks; by default each transport has its own keep-alive pool. */
+	/**
+	 * Injected by tests and benchmarks; by default each transport has its own keep-alive pools,
+	 * direct or through the proxy the environment names (see proxy.ts).
+	 */
 	dispatcher?: Dispatcher;
 }
 
@@ -73,17 +77,15 @@ export class HttpTransport {
 	readonly baseUrl: string;
 	readonly origin: string;
 	private readonly basePath: string;
-	private readonly dispatcher: Dispatcher;
-	private readonly ownsDispatcher: boolean;
+	private readonly injectedDispatcher?: Dispatcher;
+	private readonly routing = new ProxyRoutingDispatchers();
 
 	constructor(private readonly options: TransportOptions) {
 		const base = normalizeBaseUrl(options.baseUrl, options.allowInsecureHttp ?? false);
 		this.baseUrl = base.href.replace(/\/$/, '');
 		this.origin = base.origin;
 		this.basePath = base.pathname.replace(/\/$/, '');
-		this.ownsDispatcher = !options.dispatcher;
-		this.dispatcher =
-			options.dispatcher ?? new Agent({ keepAliveTimeout: 4_000, keepAliveMaxTimeout: 30_000, connections: 64 });
+		this.injectedDispatcher = options.dispatcher;
 	}
 
 	get clientId(): string | undefined {
@@ -160,7 +162,7 @@ export class HttpTransport {
 	}
 
 	async close(): Promise<void> {
-		if (this.ownsDispatcher) await this.dispatcher.close();
+		await this.routing.close();
 	}
 
 	private send(request: ApiRequest, accept: string): Promise<StreamAnswer> {
@@ -187,7 +189,8 @@ export class HttpTransport {
 		// undici's AbortSignal support rejects with a generic AbortError; we want our own message.
 		if (request.signal?.aborted) throw cancelledError(request.operation);
 		try {
-			const response = await this.dispatcher.request({
+			const dispatcher = this.injectedDispatcher ?? this.routing.forOrigin(url.origin);
+			const response = await dispatcher.request({
 				origin: url.origin,
 				path: url.pathname + url.search,
 				method: request.method,

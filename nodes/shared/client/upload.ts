@@ -1,5 +1,5 @@
 import { PassThrough, type Readable, Transform } from 'node:stream';
-import FormData from 'form-data';
+import { FormData } from './vendor';
 import type { ApiCaller, RawBody } from './api-caller';
 import { APP_NAME, type MediaKind } from './constants';
 import { NemoApiError, formatDuration, inputError, truncate } from './errors';

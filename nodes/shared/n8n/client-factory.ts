@@ -1,6 +1,9 @@
 import type { IExecuteFunctions, ICredentialDataDecryptedObject } from 'n8n-workflow';
-import { NemoClient, type NemoClientOptions } from '../client';
+import { NemoClient, type NemoClientOptions, deriveClientId } from '../client';
+import { DEFAULT_BASE_URL } from '../client/constants';
+import { normalizeBaseUrl } from '../client/transport';
 import { version } from '../../../package.json';
+import { credentialTrialTokens } from './trial-token';
 
 /**
  * Builds the client core from the `nemoApi` credential: the one place where n8n's credential
@@ -28,7 +31,7 @@ export function clientOptionsFromCredential(data: ICredentialDataDecryptedObject
 		clientIdSeed: `${identity}|${(credential.baseUrl ?? '').trim()}`,
 		allowInsecureHttp: credential.allowInsecureHttp === true,
 		attribution: { ...ATTRIBUTION },
-		...tuningFromEnvironment(),
+		...tuningFromCredential(data.tuning),
 	};
 }
 
@@ -36,18 +39,33 @@ export async function createNemoClient(context: IExecuteFunctions): Promise<Nemo
 	const data = await context.getCredentials(CREDENTIAL_NAME);
 	const reference = context.getNode().credentials?.[CREDENTIAL_NAME];
 	const identity = reference?.id ?? reference?.name ?? 'default';
-	return new NemoClient(clientOptionsFromCredential(data, identity));
+	const options = clientOptionsFromCredential(data, identity);
+	const clientId = options.clientId?.trim() || deriveClientId(options.clientIdSeed ?? '');
+	const baseUrl = normalizeBaseUrl(options.baseUrl?.trim() || DEFAULT_BASE_URL, options.allowInsecureHttp === true).href.replace(/\/$/, '');
+	const client = new NemoClient({
+		...options,
+		clientId,
+		log: (level, message, meta) => context.logger[level](message, { node: context.getNode().name, ...meta }),
+		// The trial token is kept by n8n (the credential's preAuthentication), not by this process.
+		trialTokens: credentialTrialTokens(
+			context,
+			{ id: reference?.id ?? '', name: reference?.name ?? '', type: CREDENTIAL_NAME, data },
+			{ baseUrl, clientId, attribution: options.attribution, credentialType: CREDENTIAL_NAME },
+		),
+	});
+	return client;
 }
 
 /**
- * Waits and limits for tests, benchmarks and operators, from NEMOVIDEO_TUNING (JSON), e.g.
- * {"retry":{"rateLimitWaitMs":50},"recovery":{"firstPollDelayMs":10,"pollIntervalMs":10},
- *  "polling":{"initialDelayMs":20,"maxDelayMs":100}}. Users never need it: the defaults follow
- * the API doc (30 s after a 429, state polls 30 s then 60 s, render polls 1 s growing to 15 s).
+ * Waits and limits for tests and benchmarks, from the credential's hidden `tuning` field (JSON),
+ * e.g. {"retry":{"rateLimitWaitMs":50},"recovery":{"firstPollDelayMs":10,"pollIntervalMs":10},
+ *  "polling":{"initialDelayMs":20,"maxDelayMs":100}}. The editor never shows it and users never
+ * need it: the defaults follow the API doc (30 s after a 429, state polls 30 s then 60 s, render
+ * polls 1 s growing to 15 s). Community nodes read no environment variables, so tests and
+ * benchmarks, which run the package inside real n8n, set it in the credential they import.
  */
-function tuningFromEnvironment(): Partial<NemoClientOptions> {
-	const raw = process.env.NEMOVIDEO_TUNING;
-	if (!raw) return {};
+function tuningFromCredential(raw: unknown): Partial<NemoClientOptions> {
+	if (typeof raw !== 'string' || !raw.trim()) return {};
 	try {
 		const tuning = JSON.parse(raw) as Partial<NemoClientOptions>;
 		return { retry: tuning.retry, recovery: tuning.recovery, polling: tuning.polling, streamLimits: tuning.streamLimits, timeouts: tuning.timeouts, upload: tuning.upload };

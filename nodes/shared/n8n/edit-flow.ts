@@ -77,7 +77,22 @@ export async function runEdit(context: IExecuteFunctions, client: NemoClient, re
 		changes: outcome.changes,
 		timeline: outcome.timeline.summary,
 	};
-	if (outcome.recoveredFrom) json.recoveredFrom = outcome.recoveredFrom;
+	if (outcome.recoveredFrom) {
+		json.recoveredFrom = outcome.recoveredFrom;
+		context.logger.info(`NemoVideo edit stream of session ${session.sessionId} ended early (${outcome.recoveredFrom}); the outcome was read from the session state, nothing was sent again`, {
+			node: context.getNode().name,
+			itemIndex,
+			sessionId: session.sessionId,
+		});
+	}
+	if (!outcome.replied) {
+		// Shown on the canvas: the editor said nothing, so "message" is our summary of the changes.
+		context.addExecutionHints({
+			message: `Item ${itemIndex}: NemoVideo finished the edit without a reply${outcome.changes.length === 0 ? ' and the timeline summary shows no change' : ''}; "message" and "changes" say what the session state shows.`,
+			type: outcome.changes.length === 0 ? 'warning' : 'info',
+			location: 'outputPane',
+		});
+	}
 	if (unchanged) json.warning = unchanged;
 	const uploadedFiles = Object.values(uploaded).filter((file): file is UploadedFile => file !== undefined);
 	if (uploadedFiles.length > 0) json.uploadedFiles = uploadedFiles.map(uploadedFileJson);

@@ -5,7 +5,8 @@ import type {
 	INodeCredentialTestResult,
 	INodeExecutionData,
 } from 'n8n-workflow';
-import { NemoClient, isNemoApiError, redactSecrets } from '../client';
+import { NemoClient, type TrialTokenStore, isNemoApiError, redactSecrets } from '../client';
+import { keptTrialToken } from './trial-token';
 import { clientOptionsFromCredential, createNemoClient } from './client-factory';
 import { type ItemResult, type ItemWork, runItems } from './item-runner';
 import { readItemsAtOnce } from './parameters';
@@ -62,7 +63,12 @@ export async function testNemoCredential(
 ): Promise<INodeCredentialTestResult> {
 	let client: NemoClient | undefined;
 	try {
-		client = new NemoClient(clientOptionsFromCredential(credential.data ?? {}, credential.id ?? credential.name ?? 'default'));
+		const data = credential.data ?? {};
+		// The trial token n8n keeps for this credential is used, not asked for again (the service
+		// refuses a repeat request); only without one does the test ask for one (not kept: a test
+		// cannot write the credential).
+		const trialTokens: TrialTokenStore = { read: () => keptTrialToken(data), renew: async () => await client!.requestTrialToken() };
+		client = new NemoClient({ ...clientOptionsFromCredential(data, credential.id ?? credential.name ?? 'default'), trialTokens });
 		const balance = await client.getCredits();
 		return { status: 'OK', message: `Connected: ${balance.available} credits available.` };
 	} catch (error) {

@@ -34,7 +34,9 @@ export async function exportSession(context: IExecuteFunctions, client: NemoClie
 		);
 	}
 	const { renderId } = await client.startRender(request.sessionId, draft, request.signal);
+	const renderStarted = Date.now();
 	const status = await client.waitForRender(renderId, { signal: request.signal, timeoutMs: request.options.timeoutMinutes * 60_000 });
+	logRenderTime(context, renderId, Date.now() - renderStarted);
 	return deliverRender(context, client, status, {
 		sessionId: request.sessionId,
 		timeline,
@@ -42,6 +44,15 @@ export async function exportSession(context: IExecuteFunctions, client: NemoClie
 		options: request.options,
 		signal: request.signal,
 	});
+}
+
+/** Renders of a short clip take a minute or two: a busy operator wants to hear of one far slower. */
+const SLOW_RENDER_MS = 10 * 60_000;
+
+function logRenderTime(context: IExecuteFunctions, renderId: string, ms: number): void {
+	const meta = { node: context.getNode().name, renderId, seconds: Math.round(ms / 1000) };
+	if (ms >= SLOW_RENDER_MS) context.logger.info(`NemoVideo render ${renderId} took ${Math.round(ms / 60_000)} min, slower than usual`, meta);
+	else context.logger.debug(`NemoVideo render ${renderId} finished in ${Math.round(ms / 1000)} s`, meta);
 }
 
 /** Output item for a finished render: its facts, plus the MP4 as binary when asked. */

@@ -1,0 +1,44 @@
+import type { Dispatcher } from 'undici';
+import { Agent, ProxyAgent, getProxyForUrl } from './vendor';
+
+/**
+ * Sends each request directly or through a proxy exactly as n8n's own HTTP Request node does
+ * under the same environment: n8n-core asks proxy-from-env for every target URL, which reads
+ * HTTP_PROXY / HTTPS_PROXY / ALL_PROXY / NO_PROXY (lower-case first, then upper-case) when the
+ * request is made. Plain http:// targets are forwarded (absolute-form requests, like
+ * http-proxy-agent); https:// targets are tunnelled with CONNECT (like https-proxy-agent).
+ * Streaming bodies (uploads, SSE, downloads) pass through unchanged either way.
+ */
+
+const POOL_OPTIONS = { keepAliveTimeout: 4_000, keepAliveMaxTimeout: 30_000, connections: 64 } as const;
+
+export class ProxyRoutingDispatchers {
+	private direct?: Agent;
+	private readonly viaProxy = new Map<string, { agent: ProxyAgent; forwarding: Dispatcher }>();
+
+	/** The dispatcher for a request to `origin` (e.g. "https://mega-api-prod.nemovideo.ai"). */
+	forOrigin(origin: string): Dispatcher {
+		const proxyUrl = getProxyForUrl(origin);
+		if (!proxyUrl) return (this.direct ??= new Agent(POOL_OPTIONS));
+		let entry = this.viaProxy.get(proxyUrl);
+		if (!entry) {
+			const agent = new ProxyAgent({ uri: proxyUrl, proxyTunnel: false, ...POOL_OPTIONS });
+			// A forwarded request gets its own connection to the proxy, as with n8n's
+			// http-proxy-agent: some proxies keep relaying a connection after a chunked answer
+			// (an SSE stream) and answer the next request sent on it with 400 (tinyproxy does).
+			// A CONNECT tunnel is plain TCP to the service, so it is kept alive.
+			const forwarding = agent.compose((dispatch) => (options, handler) => dispatch({ ...options, reset: true }, handler));
+			entry = { agent, forwarding };
+			this.viaProxy.set(proxyUrl, entry);
+		}
+		return origin.startsWith('http:') ? entry.forwarding : entry.agent;
+	}
+
+	async close(): Promise<void> {
+		const all: Dispatcher[] = [...this.viaProxy.values()].map((entry) => entry.agent);
+		if (this.direct) all.push(this.direct);
+		this.viaProxy.clear();
+		this.direct = undefined;
+		await Promise.all(all.map((dispatcher) => dispatcher.close()));
+	}
+}

@@ -1,0 +1,139 @@
+import type { ICredentialDataDecryptedObject, ICredentialsDecrypted, IExecuteFunctions } from 'n8n-workflow';
+import { NemoApiError, NemoClient, type TrialToken, type TrialTokenStore, deriveClientId, isNemoApiError } from '../client';
+import { TRIAL_TOKEN_OPERATION } from '../client/errors';
+import { parseExpiry } from '../client/auth';
+import { type Attribution, normalizeBaseUrl } from '../client/transport';
+import { DEFAULT_BASE_URL } from '../client/constants';
+import { clientOptionsFromCredential } from './client-factory';
+
+/**
+ * The anonymous trial token, kept by n8n: the credential's `preAuthentication` asks the service
+ * for it and n8n stores the answer in the credential's hidden `trialToken` field (encrypted in
+ * its credential store, shared by every process, worker and restart). n8n asks again only when
+ * the field is empty; we empty it when the service rejected the token (1001) or it expired.
+ */
+
+/** The credential's hidden fields that hold the kept trial token. */
+export const TRIAL_FIELDS = { token: 'trialToken', userId: 'trialUserId', expiresAt: 'trialExpiresAt' } as const;
+
+/** What requestTrialToken threw, by the credential data it was given: n8n wraps it beyond recognition. */
+const trialTokenErrors = new WeakMap<object, unknown>();
+
+/**
+ * The credential's preAuthentication: gets a trial token with our own client (its proxy rules
+ * are n8n's; its retries, timeouts and messages are those of every other call). Nothing to do
+ * when an Access Token is set.
+ */
+export async function requestTrialToken(credential: ICredentialDataDecryptedObject): Promise<ICredentialDataDecryptedObject> {
+	if (String(credential.accessToken ?? '').trim()) return {};
+	const options = clientOptionsFromCredential(credential, '');
+	const baseUrl = normalizeBaseUrl(options.baseUrl?.trim() || DEFAULT_BASE_URL, options.allowInsecureHttp === true).href.replace(/\/$/, '');
+	const client = new NemoClient({ ...options, clientId: options.clientId?.trim() || deriveClientId(baseUrl) });
+	try {
+		const token = await client.requestTrialToken();
+		return {
+			[TRIAL_FIELDS.token]: token.token,
+			[TRIAL_FIELDS.userId]: token.userId ?? '',
+			[TRIAL_FIELDS.expiresAt]: token.expiresAt === undefined ? '' : new Date(token.expiresAt).toISOString(),
+		};
+	} catch (error) {
+		trialTokenErrors.set(credential, error);
+		throw error;
+	} finally {
+		await client.close();
+	}
+}
+
+export function attributionHeaders(attribution: Attribution, clientId: string): Record<string, string> {
+	return {
+		'X-Client-Id': clientId,
+		'X-Skill-Source': attribution.source,
+		'X-Skill-Version': attribution.version,
+		'X-Skill-Platform': attribution.platform,
+	};
+}
+
+/** The trial token kept in the credential's hidden fields, if any. */
+export function keptTrialToken(data: ICredentialDataDecryptedObject): TrialToken | undefined {
+	const token = String(data[TRIAL_FIELDS.token] ?? '');
+	if (!token) return undefined;
+	return {
+		token,
+		userId: String(data[TRIAL_FIELDS.userId] ?? '') || undefined,
+		expiresAt: parseExpiry(data[TRIAL_FIELDS.expiresAt]),
+	};
+}
+
+/**
+ * A TrialTokenStore over n8n's credential store. `renew` empties the kept token and makes one
+ * authenticated request through n8n (a balance read), which runs the credential's
+ * preAuthentication and persists its answer; the new token is then read from `credential`.
+ * The request carries no execution's signal: it is shared by every item and execution that
+ * waits for it (see TokenProvider).
+ */
+export function credentialTrialTokens(
+	context: IExecuteFunctions,
+	credential: ICredentialsDecrypted & { data: ICredentialDataDecryptedObject },
+	request: { baseUrl: string; clientId: string; attribution: Attribution; credentialType: string },
+): TrialTokenStore {
+	const data = credential.data;
+	const read = () => keptTrialToken(data);
+	return {
+		read,
+		async renew() {
+			data[TRIAL_FIELDS.token] = '';
+			// The id the token is asked for with must be the one the client sends.
+			data.clientId = request.clientId;
+			// n8n ties a node's authenticated requests to its execution's cancel signal when the
+			// caller has one; this request is shared by every execution waiting for the token, so it
+			// is made through a view of the context without that signal (each waiter still stops on
+			// its own signal at once: TokenProvider).
+			const sharedCaller = {
+				helpers: context.helpers,
+				logger: context.logger,
+				getNode: () => context.getNode(),
+				getCredentials: async (type: string) => await context.getCredentials(type),
+			} as unknown as IExecuteFunctions;
+			try {
+				await context.helpers.httpRequestWithAuthentication.call(
+					sharedCaller,
+					request.credentialType,
+					{
+						// Only the preAuthentication before it matters: a HEAD, whose answer is ignored.
+						method: 'HEAD',
+						url: `${request.baseUrl}/api/credits/balance/simple`,
+						headers: attributionHeaders(request.attribution, request.clientId),
+						ignoreHttpStatusErrors: true,
+						timeout: 10_000,
+					},
+					{ credentialsDecrypted: credential },
+				);
+			} catch (error) {
+				const ours = trialTokenErrors.get(data);
+				trialTokenErrors.delete(data);
+				if (ours !== undefined) throw ours;
+				// The probe itself failed after the token was got and kept: the token is what counts.
+				if (!read()) throw nemoErrorIn(error) ?? error;
+			}
+			const kept = read();
+			if (!kept) {
+				throw new NemoApiError('NemoVideo did not return a trial token.', {
+					kind: 'protocol',
+					operation: TRIAL_TOKEN_OPERATION,
+					description: 'Try again later, or set an Access Token in the Nemo API credential.',
+				});
+			}
+			return kept;
+		},
+	};
+}
+
+/** n8n wraps what preAuthentication threw (NodeApiError): find our own error inside. */
+function nemoErrorIn(error: unknown): NemoApiError | undefined {
+	let current: unknown = error;
+	for (let depth = 0; depth < 5 && current; depth++) {
+		if (isNemoApiError(current)) return current;
+		current = (current as { cause?: unknown }).cause;
+	}
+	return undefined;
+}

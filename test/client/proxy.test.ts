@@ -1,0 +1,104 @@
+import { type Simulator, FAST_TIMINGS, startSimulator } from '../support/simulator';
+import { clientFor, fakeFile, freshTokens } from './helpers';
+
+// eslint-disable-next-line @typescript-eslint/no-var-requires
+const { startTinyproxy } = require('../../e2e/proxy') as { startTinyproxy: () => Promise<{ url: string; stop: () => Promise<void> }> };
+
+/**
+ * The proxy environment, read as n8n-core reads it (proxy-from-env), with a real proxy:
+ * Debian's tinyproxy on loopback (scripts/install-system-packages.sh), which marks what it
+ * carried with a Via header. e2e runs the same inside real n8n.
+ */
+
+const PROXY_ENV = ['HTTP_PROXY', 'HTTPS_PROXY', 'ALL_PROXY', 'NO_PROXY', 'http_proxy', 'https_proxy', 'all_proxy', 'no_proxy'];
+
+let sim: Simulator;
+let proxy: { url: string; stop: () => Promise<void> };
+let proxyUrl: string;
+const saved: Record<string, string | undefined> = {};
+
+beforeAll(async () => {
+	sim = await startSimulator(FAST_TIMINGS);
+	proxy = await startTinyproxy();
+	proxyUrl = proxy.url;
+	for (const name of PROXY_ENV) {
+		saved[name] = process.env[name];
+		delete process.env[name];
+	}
+});
+
+afterAll(async () => {
+	for (const name of PROXY_ENV) {
+		if (saved[name] === undefined) delete process.env[name];
+		else process.env[name] = saved[name];
+	}
+	await proxy.stop();
+	await sim.close();
+});
+
+afterEach(() => {
+	for (const name of PROXY_ENV) delete process.env[name];
+});
+
+beforeEach(() => {
+	freshTokens();
+	sim.reset();
+});
+
+async function runChain(): Promise<void> {
+	const client = clientFor(sim);
+	try {
+		await client.getCredits();
+		const { sessionId } = await client.createSession();
+		await client.uploadFiles(sessionId, [fakeFile('clip.mp4', 256 * 1024), fakeFile('face.jpg')]);
+		await client.sendMessage(sessionId, 'swap the face in the video with the face in face.jpg');
+		const state = await client.getState(sessionId);
+		const render = await client.startRender(sessionId, state.draft);
+		const status = await client.waitForRender(render.renderId);
+		const download = await client.openDownload(status);
+		for await (const chunk of download.stream) void chunk;
+	} finally {
+		await client.close();
+	}
+}
+
+const viaProxy = (r: { headers: Record<string, unknown> }) => /tinyproxy/.test(String(r.headers.via ?? ''));
+const carried = () => sim.requests.filter(viaProxy);
+
+describe('proxy from the environment', () => {
+	it('sends API calls, uploads, SSE and CDN downloads through HTTP_PROXY', async () => {
+		process.env.HTTP_PROXY = proxyUrl;
+		await runChain();
+		const paths = sim.requests.map((r) => `${r.origin} ${r.method} ${r.path}`).join('\n');
+		for (const kind of [/api POST \/api\/auth\/anonymous-token/, /api GET \/api\/credits/, /api POST \/api\/upload-video/, /api POST \/run_sse/, /api GET \/api\/render\/proxy\/lambda\//, /cdn GET /]) {
+			expect(paths).toMatch(kind);
+		}
+		expect(sim.requests.filter((r) => !viaProxy(r)).map((r) => `${r.method} ${r.path}`)).toEqual([]);
+	});
+
+	it('reads the lower-case spelling too, and ALL_PROXY', async () => {
+		process.env.http_proxy = proxyUrl;
+		await runChain();
+		expect(carried().length).toBe(sim.requests.length);
+		sim.reset();
+		freshTokens();
+		delete process.env.http_proxy;
+		process.env.ALL_PROXY = proxyUrl;
+		await runChain();
+		expect(carried().length).toBe(sim.requests.length);
+	});
+
+	it('goes direct for a host in NO_PROXY, and with no proxy set', async () => {
+		process.env.HTTP_PROXY = proxyUrl;
+		process.env.NO_PROXY = 'localhost,127.0.0.1';
+		await runChain();
+		expect(sim.requests.length).toBeGreaterThan(0);
+		expect(carried()).toEqual([]);
+		delete process.env.HTTP_PROXY;
+		delete process.env.NO_PROXY;
+		sim.reset();
+		freshTokens();
+		await runChain();
+		expect(carried()).toEqual([]);
+	});
+});

@@ -1,0 +1,135 @@
+/**
+ * The anonymous trial token as n8n keeps it: the credential's preAuthentication fills its hidden
+ * `trialToken` field, n8n persists it (test/harness's credentials helper does what n8n's does),
+ * and every later run, in any process, uses it instead of asking the service again.
+ */
+import { Logger } from '@n8n/backend-common';
+import { type Simulator, FAST_TIMINGS, startSimulator } from '../support/simulator';
+import { NODE_TYPES, runNodes, singleNode, useFastClientTuning } from './support';
+import { testCredentials } from '../harness';
+import { NemoApi } from '../../credentials/NemoApi.credentials';
+
+let sim: Simulator;
+
+beforeAll(async () => {
+	useFastClientTuning();
+	sim = await startSimulator(FAST_TIMINGS);
+});
+afterAll(() => sim.close());
+beforeEach(() => {
+	sim.reset();
+	sim.configure({ ...FAST_TIMINGS, silentRate: 0, repeatTokenRequest: 'same' });
+});
+
+const tokenRequests = () => sim.requests.filter((r) => r.path === '/api/auth/anonymous-token').length;
+const credits = () => singleNode('n8n-nodes-nemovideo.nemoCredits', {});
+
+describe('the trial token n8n keeps', () => {
+	it('is got once, stored in the credential, and reused by the next runs even when the service answers a repeat request with 429', async () => {
+		// "1 token / client / 7 days": a repeat request for a still-valid token is refused.
+		sim.configure({ repeatTokenRequest: '429' });
+		let stored: Record<string, unknown> = { baseUrl: sim.url, accessToken: '' };
+		for (let run = 1; run <= 5; run++) {
+			// runNodes starts each run with an empty in-process cache, as a new `n8n execute` does
+			const result = await runNodes(credits(), { credentials: stored });
+			expect(result.error).toBeUndefined();
+			expect(result.nodeOutput('Nemo')[0].json.available).toBe(FAST_TIMINGS.anonymousCredits);
+			stored = result.storedCredentials('nemoApi') as Record<string, unknown>;
+			expect(String(stored.trialToken)).toMatch(/^nmv_usr_/);
+			// the output never carries it
+			expect(JSON.stringify(result.nodeOutput('Nemo'))).not.toContain(String(stored.trialToken));
+		}
+		expect(tokenRequests()).toBe(1);
+	});
+
+	it('is renewed once when the service rejects it (1001), and the new one is kept', async () => {
+		const first = await runNodes(credits(), { credentials: { baseUrl: sim.url, accessToken: '' } });
+		expect(first.error).toBeUndefined();
+		const kept = first.storedCredentials('nemoApi') as Record<string, unknown>;
+		sim.expireToken(String(kept.trialToken));
+		const second = await runNodes(credits(), { credentials: kept });
+		expect(second.error).toBeUndefined();
+		const renewed = second.storedCredentials('nemoApi') as Record<string, unknown>;
+		expect(renewed.trialToken).not.toBe(kept.trialToken);
+		expect(String(renewed.trialToken)).toMatch(/^nmv_usr_/);
+		expect(tokenRequests()).toBe(2);
+	});
+
+	it('tells the operator in n8n\'s log when it was obtained and renewed, never the token itself', async () => {
+		const lines: string[] = [];
+		const spies = (['info', 'debug'] as const).map((level) =>
+			jest.spyOn(Logger.prototype, level).mockImplementation(function (this: Logger, message: string, meta?: object) {
+				lines.push(`${level} ${message} ${JSON.stringify(meta ?? {})}`);
+			}),
+		);
+		try {
+			const first = await runNodes(credits(), { credentials: { baseUrl: sim.url, accessToken: '' } });
+			const kept = first.storedCredentials('nemoApi') as Record<string, unknown>;
+			sim.expireToken(String(kept.trialToken));
+			const second = await runNodes(credits(), { credentials: kept });
+			const renewed = second.storedCredentials('nemoApi') as Record<string, unknown>;
+			const ours = lines.filter((line) => line.includes('NemoVideo'));
+			expect(ours).toEqual(
+				expect.arrayContaining([
+					expect.stringMatching(/^info NemoVideo trial token obtained \(none kept\), kept in the credential/),
+					expect.stringMatching(/^info NemoVideo rejected the token during reading the credit balance \(code 1001\); retrying once with a new trial token/),
+					expect.stringMatching(/^info NemoVideo trial token renewed \(rejected by the service \(1001\)\), kept in the credential/),
+				]),
+			);
+			for (const token of [kept.trialToken, renewed.trialToken]) expect(lines.join('\n')).not.toContain(String(token));
+		} finally {
+			for (const spy of spies) spy.mockRestore();
+		}
+	});
+
+	it('is used by the credential\'s Test button instead of asking again', async () => {
+		sim.configure({ repeatTokenRequest: '429' });
+		const first = await runNodes(credits(), { credentials: { baseUrl: sim.url, accessToken: '' } });
+		const kept = first.storedCredentials('nemoApi') as Record<string, unknown>;
+		const tested = await testCredentials({ type: 'nemoApi', data: kept as never, credentialTypes: [new NemoApi()], nodeTypes: NODE_TYPES });
+		expect(tested).toEqual({ status: 'OK', message: `Connected: ${FAST_TIMINGS.anonymousCredits} credits available.` });
+		expect(tokenRequests()).toBe(1);
+	});
+
+	it('is not asked for when an Access Token is set', async () => {
+		sim.addToken('nmv_usr_configured_token', { credits: 50 });
+		const result = await runNodes(credits(), { credentials: { baseUrl: sim.url, accessToken: 'nmv_usr_configured_token' } });
+		expect(result.error).toBeUndefined();
+		expect(result.nodeOutput('Nemo')[0].json.available).toBe(50);
+		expect(tokenRequests()).toBe(0);
+	});
+});
+
+describe('stopping one execution while others wait for the same trial token (issue 11 case 6)', () => {
+	it('stops the stopped ones at once and leaves the shared request to the others', async () => {
+		sim.addFault({ endpoint: 'token', delayHeadersMs: 2_500 });
+		const credentials = { baseUrl: sim.url, accessToken: '' };
+		const first = new AbortController();
+		const joiner = new AbortController();
+		const started = Date.now();
+		// The first run makes the token request; the others join it.
+		const firstRun = runNodes(credits(), { credentials, signal: first.signal });
+		await new Promise((resolve) => setTimeout(resolve, 150));
+		const otherRun = runNodes(credits(), { credentials });
+		const joinerRun = runNodes(credits(), { credentials, signal: joiner.signal });
+		await new Promise((resolve) => setTimeout(resolve, 300));
+		const stoppedAt = Date.now();
+		first.abort();
+		joiner.abort();
+		const ended: Record<string, number> = {};
+		const [firstResult, joinerResult] = await Promise.all([
+			firstRun.then((r) => ((ended.first = Date.now()), r)),
+			joinerRun.then((r) => ((ended.joiner = Date.now()), r)),
+		]);
+		expect(firstResult.status).toBe('canceled');
+		expect(joinerResult.status).toBe('canceled');
+		expect(ended.first - stoppedAt).toBeLessThanOrEqual(1_000);
+		expect(ended.joiner - stoppedAt).toBeLessThanOrEqual(1_000);
+
+		const other = await otherRun;
+		expect(other.error).toBeUndefined();
+		expect(other.nodeOutput('Nemo')[0].json.available).toBe(FAST_TIMINGS.anonymousCredits);
+		expect(Date.now() - started).toBeGreaterThanOrEqual(2_500);
+		expect(tokenRequests()).toBe(1);
+	});
+});
