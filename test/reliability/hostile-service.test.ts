@@ -6,7 +6,7 @@
  */
 import type http from 'node:http';
 import { NemoApiError } from '../../nodes/shared/client';
-import { clientFor, failure, freshTokens, sessionWithMedia } from '../client/helpers';
+import { clientFor, freshTokens, sessionWithMedia } from '../client/helpers';
 import { type Simulator, startSimulator } from '../support/simulator';
 import { type LocalServer, proxyServer } from './raw-servers';
 import { MATRIX_TIMINGS } from './support';
@@ -126,6 +126,42 @@ describe('the SSE stream (points 2 and 8)', () => {
 		expect(error.description).toMatch(/not sent again/);
 		expect(sentBytes).toBeLessThan(totalCap);
 		expect(growth.data).toBeLessThan(48);
+		await client.close();
+	});
+});
+
+describe('numbers in the draft (point 5)', () => {
+	const DRAFT_TEXT =
+		'{"t":[{"tt":0,"sg":[{"id":7318829475610293999,"st":0,"d":5000,"m":{"name":"clip.mp4"}}]}],"seed":9007199254740993,"gain":0.1000000000000000055511151231257827,"scale":1.0,"tiny":1e-400,"ts":1733000000123,"neg":-12345678901234567890}';
+
+	it('round-trip to the render byte-faithful, while ids in outputs stay strings', async () => {
+		let renderBody = '';
+		const gateway = await proxyServer(sim.url, (request, response) => {
+			if (request.method === 'GET' && request.url?.startsWith('/api/state/')) {
+				request.resume();
+				response.writeHead(200, { 'content-type': 'application/json' });
+				response.end(`{"code":0,"message":"ok","data":{"session_id":7318829475610293847,"task_id":7318829475610293848,"state":{"draft":${DRAFT_TEXT}}}}`);
+				return true;
+			}
+			if (request.method === 'POST' && request.url === '/api/render/proxy/lambda') {
+				const chunks: Buffer[] = [];
+				request.on('data', (chunk: Buffer) => chunks.push(chunk));
+				request.on('end', () => {
+					renderBody = Buffer.concat(chunks).toString('utf8');
+					response.writeHead(200, { 'content-type': 'application/json' }).end('{"success":true,"data":{"status":"pending"}}');
+				});
+				return true;
+			}
+			return false;
+		});
+		servers.push(gateway);
+		const client = clientFor(sim, { baseUrl: gateway.url });
+		const state = await client.getState('7318829475610293847');
+		expect(state.sessionId).toBe('7318829475610293847');
+		expect(state.taskId).toBe('7318829475610293848');
+		expect(state.timeline.tracks[0].segments[0]).toMatchObject({ id: '7318829475610293999', durationMs: 5000, name: 'clip.mp4' });
+		await client.startRender(state.sessionId, state.draft);
+		expect(renderBody).toContain(`"draft":${DRAFT_TEXT}`);
 		await client.close();
 	});
 });

@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import { Agent, type Dispatcher } from 'undici';
 import { type Unwrapped, unwrapEnvelope } from './envelope';
 import { NemoApiError, cancelledError, truncate } from './errors';
-import { parseJsonKeepingBigIds } from './json';
+import { parseJsonKeepingBigIds, toJsonText } from './json';
 
 /**
  * HTTP to the NemoVideo API with undici: one place for the base URL, the headers every request
@@ -49,6 +49,8 @@ export interface ApiRequest {
 	signal?: AbortSignal;
 	headersTimeoutMs?: number;
 	bodyTimeoutMs?: number;
+	/** Keep the answer's numbers exactly as written (the draft goes back to the render): see json.ts. */
+	exactNumbers?: boolean;
 }
 
 export interface JsonAnswer {
@@ -109,7 +111,7 @@ export class HttpTransport {
 			});
 		}
 		const text = await readTextCapped(answer.body, MAX_JSON_BYTES, request, this.origin);
-		return { status: answer.status, headers: answer.headers, outcome: interpretJsonText(text, answer, request.operation) };
+		return { status: answer.status, headers: answer.headers, outcome: interpretJsonText(text, answer, request.operation, { exactNumbers: request.exactNumbers }) };
 	}
 
 	/** Sends a request and hands back the body as a stream (SSE, downloads). */
@@ -181,7 +183,7 @@ export class HttpTransport {
 		}
 		let body: string | Readable | undefined = request.body;
 		if (request.json !== undefined) {
-			body = JSON.stringify(request.json);
+			body = toJsonText(request.json);
 			headers['content-type'] = 'application/json';
 		}
 		// undici's AbortSignal support rejects with a generic AbortError; we want our own message.
@@ -254,6 +256,7 @@ export function interpretJsonText(
 	text: string,
 	answer: Pick<StreamAnswer, 'status' | 'headers'>,
 	operation: string,
+	options: { exactNumbers?: boolean } = {},
 ): Unwrapped {
 	const contentType = header(answer.headers, 'content-type') ?? '';
 	const trimmed = text.trimStart();
@@ -274,7 +277,7 @@ export function interpretJsonText(
 	}
 	let parsed: unknown;
 	try {
-		parsed = parseJsonKeepingBigIds(text);
+		parsed = parseJsonKeepingBigIds(text, options);
 	} catch {
 		throw new NemoApiError(`NemoVideo's answer to ${operation} (HTTP ${answer.status}) was not valid JSON.`, {
 			kind: 'protocol',
