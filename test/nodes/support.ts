@@ -9,7 +9,6 @@ import { NemoUpload } from '../../nodes/NemoUpload/NemoUpload.node';
 import { clearTokenCache } from '../../nodes/shared/client';
 import { type HarnessInputItem, type RunWorkflowOptions, type WorkflowJson, loadWorkflow, runWorkflow } from '../harness';
 import { FAST_CLIENT_TUNING } from '../support/simulator';
-import { recordCredentialTokens, recordRun } from '../reliability/leak-sink';
 
 /** Our six nodes under the type names a community-package install gives them. */
 export const NODE_TYPES = {
@@ -56,14 +55,13 @@ export function runNodes(
 	options: Omit<RunWorkflowOptions, 'workflow' | 'nodeTypes' | 'credentialTypes' | 'credentials'> & { credentials: Record<string, unknown> },
 ) {
 	clearTokenCache();
-	recordCredentialTokens(options.credentials); // token-leak check (test/reliability/leak-sink.ts)
 	return runWorkflow({
 		...options,
 		workflow,
 		nodeTypes: NODE_TYPES,
 		credentialTypes: [new NemoApi()],
 		credentials: { nemoApi: options.credentials as never },
-	}).then(recordRun);
+	});
 }
 
 /** Media with the right first bytes for its type, small enough for fast tests. */

@@ -8,14 +8,19 @@ import type http from 'node:http';
 import { NemoApiError } from '../../nodes/shared/client';
 import { clientFor, freshTokens, sessionWithMedia } from '../client/helpers';
 import { type Simulator, startSimulator } from '../support/simulator';
+import { withNode } from '../harness';
+import { runNodes, singleNode, swapItem } from '../nodes/support';
+import { tokenForms } from './leak-scan';
+import { serialise } from './leak-sink';
 import { type LocalServer, proxyServer } from './raw-servers';
-import { MATRIX_TIMINGS } from './support';
+import { MATRIX_TIMINGS, setTuning, sleep } from './support';
 
 let sim: Simulator;
 const servers: LocalServer[] = [];
 
 beforeAll(async () => {
 	sim = await startSimulator(MATRIX_TIMINGS);
+	setTuning();
 });
 afterAll(() => sim.close());
 beforeEach(() => {
@@ -163,5 +168,80 @@ describe('numbers in the draft (point 5)', () => {
 		await client.startRender(state.sessionId, state.draft);
 		expect(renderBody).toContain(`"draft":${DRAFT_TEXT}`);
 		await client.close();
+	});
+});
+
+describe('service text in outputs and errors (point 1)', () => {
+	/** A token that is not token-shaped and changes under every encoding. */
+	const TOKEN = 'pk+Live/9q"Zr\\w=tok&en#12';
+	const FACE_SWAP = { videoSource: 'binary', videoBinaryProperty: 'data', faceSource: 'binary', faceBinaryProperty: 'face' };
+	const echoes = [
+		`raw ${TOKEN}`,
+		`url ${encodeURIComponent(TOKEN)}`,
+		`json ${JSON.stringify({ token: TOKEN })}`,
+		`basic ${Buffer.from(`user:${TOKEN}`).toString('base64')}`,
+		`base64 ${Buffer.from(TOKEN).toString('base64')}`,
+		`header Authorization: Bearer ${TOKEN}`,
+	];
+	const TRACEBACK = [
+		'Render failed: ffmpeg exited with code 1',
+		'Traceback (most recent call last):',
+		'  File "/srv/render/worker.py", line 88, in run',
+		`    response = session.post(url, headers={"Authorization": "Bearer ${TOKEN}"})`,
+		'  File "/srv/render/encode.py", line 12, in encode',
+		'    raise RuntimeError(stderr)',
+		`RuntimeError: moov atom not found; request headers were Authorization: Bearer ${TOKEN}`,
+		'x'.repeat(5000),
+	].join('\n');
+
+	beforeEach(() => sim.addToken(TOKEN, { credits: 100_000 }));
+
+	async function runNode(type: Parameters<typeof singleNode>[0], parameters: Record<string, unknown>, baseUrl = sim.url) {
+		const result = await runNodes(withNode(singleNode(type, parameters), 'Nemo', { onError: 'continueRegularOutput' }), {
+			credentials: { baseUrl, accessToken: TOKEN },
+			inputItems: [swapItem(0)],
+		});
+		const items = result.nodeOutput('Nemo');
+		await result.cleanup();
+		const everything = serialise(result.run);
+		const leaked = tokenForms(TOKEN).filter((form) => everything.includes(form));
+		return { items, leaked };
+	}
+
+	it('a reply that echoes the token in every encoding: masked in the output item', async () => {
+		const gateway = await gatewayWithStream((response) => {
+			response.end(`data: ${JSON.stringify({ type: 'text', content: `Done. ${echoes.join('; ')}.` })}\n\n`);
+		});
+		const { items, leaked } = await runNode('n8n-nodes-nemovideo.nemoFaceSwap', { ...FACE_SWAP, result: 'none' }, gateway.url);
+		expect(items[0].json.error).toBeUndefined();
+		expect(items[0].json.message).toMatch(/^Done\. raw \[redacted\]; url \[redacted\];/);
+		expect(leaked).toEqual([]);
+	});
+
+	it('a failed render with a traceback and an Authorization line: the error item is masked, summarised and capped', async () => {
+		sim.addFault({ endpoint: 'renderStart', renderFails: TRACEBACK });
+		const { items, leaked } = await runNode('n8n-nodes-nemovideo.nemoFaceSwap', { ...FACE_SWAP, result: 'binary' });
+		const error = String(items[0].json.error);
+		expect(error).toMatch(/The export render_\S+ failed: Render failed: ffmpeg exited with code 1/);
+		expect(error).toContain('(a stack trace of 5 lines was left out)');
+		expect(error).toContain('RuntimeError: moov atom not found');
+		expect(error.length).toBeLessThan(1000);
+		expect(leaked).toEqual([]);
+	});
+
+	it('Get Status of a failed render: the error field of the output item is masked, summarised and capped', async () => {
+		const client = clientFor(sim, { accessToken: TOKEN });
+		const sessionId = await sessionWithMedia(client);
+		const state = await client.getState(sessionId);
+		sim.addFault({ endpoint: 'renderStart', renderFails: TRACEBACK });
+		const { renderId } = await client.startRender(sessionId, state.draft);
+		await client.close();
+		await sleep(200);
+		const { items, leaked } = await runNode('n8n-nodes-nemovideo.nemoExport', { operation: 'getStatus', renderId, output: 'url' });
+		expect(items[0].json).toMatchObject({ renderId, status: 'failed' });
+		const error = String(items[0].json.error);
+		expect(error).toContain('(a stack trace of 5 lines was left out)');
+		expect(error.length).toBeLessThanOrEqual(600);
+		expect(leaked).toEqual([]);
 	});
 });

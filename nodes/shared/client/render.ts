@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { PassThrough, type Readable } from 'node:stream';
 import { sleep } from './abort';
 import type { ApiCaller } from './api-caller';
-import { NemoApiError, formatDuration, isNemoApiError, truncate } from './errors';
+import { NemoApiError, formatDuration, isNemoApiError } from './errors';
+import { serviceText } from './redact';
 import { type StreamAnswer, header, transportError } from './transport';
 import { asNumber, asRecord, asString, firstDefined } from './values';
 
@@ -107,8 +108,12 @@ export function readRenderStatus(renderId: string, data: unknown): RenderStatus 
 		outputUrl: firstDefined(asString(output.url), asString(record.outputUrl), asString(record.output_url), asString(record.url)) || undefined,
 		durationSec: firstDefined(asNumber(output.duration), asNumber(record.duration)),
 		sizeBytes: firstDefined(asNumber(output.size), asNumber(record.size)),
-		error: asString(record.error) ?? asString(asRecord(record.error).message) ?? asString(record.errorMessage),
+		error: optionalServiceText(asString(record.error) ?? asString(asRecord(record.error).message) ?? asString(record.errorMessage)),
 	};
+}
+
+function optionalServiceText(text: string | undefined): string | undefined {
+	return text === undefined ? undefined : serviceText(text);
 }
 
 export async function cancelRender(api: ApiCaller, renderId: string, options: { signal?: AbortSignal } = {}): Promise<void> {
@@ -164,7 +169,7 @@ export async function waitForRender(
 			options.onStatus?.(status);
 			if (status.status === 'completed') return status;
 			if (status.status === 'failed' || status.status === 'cancelled' || status.status === 'canceled') {
-				throw new NemoApiError(`The export ${renderId} ${status.status === 'failed' ? 'failed' : 'was cancelled'}${status.error ? `: ${truncate(status.error, 300)}` : '.'}`, {
+				throw new NemoApiError(`The export ${renderId} ${status.status === 'failed' ? 'failed' : 'was cancelled'}${status.error ? `: ${status.error}` : '.'}`, {
 					kind: 'api',
 					operation: 'the export',
 					description: 'Check the timeline (the timeline field of the previous node) and export again.',

@@ -1,8 +1,10 @@
 import { sleep } from './abort';
 import type { ApiCaller } from './api-caller';
 import { APP_NAME } from './constants';
-import { NemoApiError, amendError, isNemoApiError, truncate } from './errors';
+import { NemoApiError, amendError, isNemoApiError } from './errors';
 import { translateGuiText } from './gui-text';
+import { MAX_TEXT_CHARS } from './agent-events';
+import { serviceText } from './redact';
 import { DEFAULT_STREAM_LIMITS, type StreamLimits, type StreamOutcome, readAgentStream } from './message-stream';
 import { type SessionState, getSessionState } from './session-state';
 import { type Timeline, describeChanges } from './timeline';
@@ -75,7 +77,7 @@ export async function sendMessage(api: ApiCaller, sessionId: string, text: strin
 	}
 
 	if (outcome.agentError) {
-		throw new NemoApiError(`The NemoVideo editor reported an error: ${truncate(translateGuiText(outcome.agentError.message), 300)}`, {
+		throw new NemoApiError(`The NemoVideo editor reported an error: ${serviceText(translateGuiText(outcome.agentError.message), 300)}`, {
 			kind: 'api',
 			operation: 'the edit',
 			description: `${NOT_RESENT} Check the instruction and the session's media, then try again.`,
@@ -115,7 +117,8 @@ function resultFrom(text: string, before: SessionState, after: SessionState, rec
 	const changes = describeChanges(before.timeline, after.timeline);
 	const replied = text.trim() !== '';
 	let message: string;
-	if (replied) message = translateGuiText(text);
+	// The reply is capped while it streams (message-stream.ts); its note must not be cut here.
+	if (replied) message = serviceText(translateGuiText(text), MAX_TEXT_CHARS + 200);
 	else if (changes.length > 0) message = `Done. Changes: ${changes.join('; ')}.`;
 	else if (before.fingerprint !== after.fingerprint) message = 'Done. The session changed (its media), but the timeline did not.';
 	else message = 'The editor finished without a reply, and the timeline did not change.';

@@ -5,7 +5,7 @@ import type {
 	INodeCredentialTestResult,
 	INodeExecutionData,
 } from 'n8n-workflow';
-import { NemoClient, isNemoApiError, redactSecrets } from '../client';
+import { NemoClient, isNemoApiError, redactDeep, redactSecrets } from '../client';
 import { clientOptionsFromCredential, createNemoClient } from './client-factory';
 import { type ItemResult, type ItemWork, runItems } from './item-runner';
 import { readItemsAtOnce } from './parameters';
@@ -29,12 +29,22 @@ export async function executeNemoNode(
 	}
 	const inputs = context.getInputData();
 	try {
-		return await runItems(context, async (item) => keepInputBinary(await work(client, item), inputs[item.itemIndex]), {
+		return await runItems(context, async (item) => keepInputBinary(redactedJson(await work(client, item)), inputs[item.itemIndex]), {
 			concurrency: readItemsAtOnce(context),
 		});
 	} finally {
 		await client.close();
 	}
+}
+
+/**
+ * The last net for secrets: every string of every output item's JSON is redacted once more here,
+ * at the edge, whatever path it took from the service (service words are also filtered where
+ * they are read: redact.ts serviceText).
+ */
+function redactedJson(result: ItemResult): ItemResult {
+	const redact = (item: INodeExecutionData): INodeExecutionData => ({ ...item, json: redactDeep(item.json) });
+	return Array.isArray(result) ? result.map(redact) : redact(result);
 }
 
 /**
