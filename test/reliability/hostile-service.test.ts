@@ -245,3 +245,62 @@ describe('service text in outputs and errors (point 1)', () => {
 		expect(leaked).toEqual([]);
 	});
 });
+
+/** A finished render of a fresh session, and the client that made it. */
+async function finishedRender(options: Parameters<typeof clientFor>[1] = {}) {
+	const client = clientFor(sim, options);
+	const sessionId = await sessionWithMedia(client);
+	const state = await client.getState(sessionId);
+	const { renderId } = await client.startRender(sessionId, state.draft);
+	const status = await client.waitForRender(renderId);
+	return { client, status };
+}
+
+async function firstBytes(stream: NodeJS.ReadableStream): Promise<Buffer> {
+	const chunks: Buffer[] = [];
+	for await (const chunk of stream) chunks.push(chunk as Buffer);
+	return Buffer.concat(chunks).subarray(0, 8);
+}
+
+const HTML_PAGE = '<!doctype html><html><head><title>Access denied</title></head><body>CDN error page</body></html>';
+
+describe('the downloaded video is checked (point 4)', () => {
+	it('an HTML page at the output URL is not saved as the MP4: the /download endpoint is used instead', async () => {
+		const { client, status } = await finishedRender();
+		sim.addFault({ endpoint: 'cdn', status: 200, body: HTML_PAGE, contentType: 'text/html', times: 5 });
+		const download = await client.openDownload(status);
+		expect(download.usedFallback).toBe(true);
+		expect(download.contentType).toBe('video/mp4');
+		expect((await firstBytes(download.stream)).subarray(4, 8).toString('latin1')).toBe('ftyp');
+		await client.close();
+	});
+
+	it('an HTML page at both: a clear error, nothing passed off as the video', async () => {
+		const { client, status } = await finishedRender();
+		sim.addFault({ endpoint: 'cdn', status: 200, body: HTML_PAGE, contentType: 'text/html', times: 5 });
+		sim.addFault({ endpoint: 'download', status: 200, body: HTML_PAGE, contentType: 'application/octet-stream', times: 5 });
+		const error = await client.openDownload(status).then(
+			() => undefined,
+			(caught: unknown) => caught as NemoApiError,
+		);
+		expect(error).toBeInstanceOf(NemoApiError);
+		expect(error?.message).toMatch(/^The finished video could not be downloaded: the output URL sent a web page \(text\/html\), not a video, and the download endpoint sent a web page or XML document, not a video\.$/);
+		expect(error?.description).toMatch(/Get Status/);
+		await client.close();
+	});
+
+	it('the binary gets the real MIME type, whatever the server labels it', async () => {
+		const { client, status } = await finishedRender();
+		const cdn = await proxyServer(sim.cdnUrl, (request, response) => {
+			request.resume();
+			response.writeHead(200, { 'content-type': 'application/octet-stream' });
+			response.end(Buffer.concat([Buffer.from('\x1a\x45\xdf\xa3', 'latin1'), Buffer.alloc(2048, 3)]));
+			return true;
+		});
+		servers.push(cdn);
+		const download = await client.openDownload({ ...status, outputUrl: `${cdn.url}/render.webm` });
+		expect(download.usedFallback).toBe(false);
+		expect(download.contentType).toBe('video/webm');
+		await client.close();
+	});
+});
