@@ -5,6 +5,7 @@
  * that answers some paths itself; everything else is the simulator's.
  */
 import type http from 'node:http';
+import { Agent } from 'undici';
 import { NemoApiError } from '../../nodes/shared/client';
 import { clientFor, freshTokens, sessionWithMedia } from '../client/helpers';
 import { type Simulator, startSimulator } from '../support/simulator';
@@ -301,6 +302,71 @@ describe('the downloaded video is checked (point 4)', () => {
 		const download = await client.openDownload({ ...status, outputUrl: `${cdn.url}/render.webm` });
 		expect(download.usedFallback).toBe(false);
 		expect(download.contentType).toBe('video/webm');
+		await client.close();
+	});
+});
+
+describe('service-supplied URLs to private addresses (point 6)', () => {
+	/** Every host name resolves to this machine: a Base URL that looks public, served by a local server. */
+	const anyNameToLoopback = () =>
+		new Agent({
+			connect: {
+				lookup: (_hostname: string, options: { all?: boolean }, callback: (...args: unknown[]) => void) =>
+					options?.all ? callback(null, [{ address: '127.0.0.1', family: 4 }]) : callback(null, '127.0.0.1', 4),
+			} as never,
+		});
+	const publicLooking = (server: { url: string }) => `http://api.nemo-hostile.test:${new URL(server.url).port}`;
+
+	it('an output URL on loopback is refused when the Base URL is public; the /download endpoint is used', async () => {
+		const dispatcher = anyNameToLoopback();
+		const { client, status } = await finishedRender({ baseUrl: publicLooking(sim), allowInsecureHttp: true, dispatcher });
+		expect(status.outputUrl).toMatch(/^http:\/\/127\.0\.0\.1:/);
+		sim.reset();
+		const download = await client.openDownload(status);
+		expect(download.usedFallback).toBe(true);
+		expect(sim.requests.filter((request) => request.origin === 'cdn')).toHaveLength(0);
+		await download.stream.resume();
+		await client.close();
+		await dispatcher.close();
+	});
+
+	it('a redirect from /download to 169.254.169.254 is refused, with a clear error', async () => {
+		const dispatcher = anyNameToLoopback();
+		const gateway = await proxyServer(sim.url, (request, response) => {
+			if (!/\/download$/.test(request.url ?? '')) return false;
+			response.writeHead(302, { location: 'http://169.254.169.254/latest/meta-data/iam/security-credentials/' }).end();
+			return true;
+		});
+		servers.push(gateway);
+		const { client, status } = await finishedRender({ baseUrl: publicLooking(gateway), allowInsecureHttp: true, dispatcher });
+		const error = await client.openDownload({ ...status, outputUrl: undefined }).then(
+			() => undefined,
+			(caught: unknown) => caught as NemoApiError,
+		);
+		expect(error).toBeInstanceOf(NemoApiError);
+		expect(error?.message).toBe(
+			'Refused to download from 169.254.169.254 during downloading the video: it is a private, loopback or link-local address (169.254.169.254), and the Base URL is not.',
+		);
+		await client.close();
+		await dispatcher.close();
+	});
+
+	it('plain http:// is refused where the Base URL is https://', async () => {
+		const { HttpTransport } = await import('../../nodes/shared/client/transport');
+		const transport = new HttpTransport({ baseUrl: 'https://api.nemo-hostile.test', attribution: { source: 's', version: 'v', platform: 'p' } });
+		const error = await transport.fetchUrl('http://cdn.nemo-hostile.test/render.mp4', { operation: 'downloading the video' }).then(
+			() => undefined,
+			(caught: unknown) => caught as NemoApiError,
+		);
+		expect(error?.message).toBe('Refused to download from http://cdn.nemo-hostile.test during downloading the video: plain http:// where the Base URL is https://.');
+		await transport.close();
+	});
+
+	it('with a loopback Base URL (the local simulator), loopback outputs are fetched as before', async () => {
+		const { client, status } = await finishedRender();
+		const download = await client.openDownload(status);
+		expect(download.usedFallback).toBe(false);
+		download.stream.resume();
 		await client.close();
 	});
 });

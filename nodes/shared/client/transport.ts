@@ -1,3 +1,5 @@
+import { lookup } from 'node:dns/promises';
+import { BlockList, isIP } from 'node:net';
 import { Readable } from 'node:stream';
 import { Agent, type Dispatcher } from 'undici';
 import { type Unwrapped, unwrapEnvelope } from './envelope';
@@ -77,6 +79,7 @@ export class HttpTransport {
 	private readonly basePath: string;
 	private readonly dispatcher: Dispatcher;
 	private readonly ownsDispatcher: boolean;
+	private basePrivate?: Promise<boolean>;
 
 	constructor(private readonly options: TransportOptions) {
 		const base = normalizeBaseUrl(options.baseUrl, options.allowInsecureHttp ?? false);
@@ -130,12 +133,7 @@ export class HttpTransport {
 	): Promise<StreamAnswer> {
 		let current = new URL(url);
 		for (let hop = 0; hop <= MAX_REDIRECTS; hop++) {
-			if (current.protocol !== 'https:' && current.protocol !== 'http:') {
-				throw new NemoApiError(`Refused to download from a ${current.protocol} URL during ${options.operation}.`, {
-					kind: 'protocol',
-					operation: options.operation,
-				});
-			}
+			await this.checkDownloadTarget(current, options.operation);
 			const sameOrigin = current.origin === this.origin;
 			const answer = await this.dispatch(
 				{
@@ -163,6 +161,37 @@ export class HttpTransport {
 
 	async close(): Promise<void> {
 		if (this.ownsDispatcher) await this.dispatcher.close();
+	}
+
+	/**
+	 * A URL the service gave us (an output URL, a redirect) is fetched only where the Base URL
+	 * could reach anyway: never a private, loopback or link-local address (a cloud's metadata
+	 * service at 169.254.169.254, the n8n host's own ports) unless the Base URL is one itself (a
+	 * local simulator, a service on the same network), and never plain http:// when the Base URL is https://.
+	 */
+	private async checkDownloadTarget(url: URL, operation: string): Promise<void> {
+		const refuse = (why: string, description: string) =>
+			new NemoApiError(`Refused to download from ${url.protocol === 'http:' && why.startsWith('plain') ? url.origin : url.hostname.replace(/^\[|\]$/g, '')} during ${operation}: ${why}.`, {
+				kind: 'protocol',
+				operation,
+				description,
+			});
+		if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+			throw new NemoApiError(`Refused to download from a ${url.protocol} URL during ${operation}.`, { kind: 'protocol', operation });
+		}
+		if (url.origin === this.origin) return;
+		if (url.protocol === 'http:' && this.baseUrl.startsWith('https:')) {
+			throw refuse('plain http:// where the Base URL is https://', 'NemoVideo (or something between it and n8n) pointed to an unencrypted address. Try again later; if it persists, check the Base URL and any proxy in between.');
+		}
+		this.basePrivate ??= resolvesToPrivate(new URL(this.baseUrl).hostname).then((found) => found !== undefined);
+		if (await this.basePrivate) return;
+		const privateAddress = await resolvesToPrivate(url.hostname);
+		if (privateAddress !== undefined) {
+			throw refuse(
+				`it is a private, loopback or link-local address (${privateAddress}), and the Base URL is not`,
+				'A public service should never point there. Nothing was fetched from it. If NemoVideo really runs on your own network, use its address as the Base URL of the Nemo API credential.',
+			);
+		}
 	}
 
 	private send(request: ApiRequest, accept: string): Promise<StreamAnswer> {
@@ -236,6 +265,34 @@ export function normalizeBaseUrl(raw: string, allowInsecureHttp: boolean): URL {
 	url.search = '';
 	url.hash = '';
 	return url;
+}
+
+/** Loopback, private (RFC 1918, unique-local), link-local, carrier-grade NAT and unspecified addresses. */
+const PRIVATE_ADDRESSES = new BlockList();
+for (const [network, prefix] of [['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16], ['172.16.0.0', 12], ['192.168.0.0', 16]] as const) {
+	PRIVATE_ADDRESSES.addSubnet(network, prefix, 'ipv4');
+}
+for (const [network, prefix] of [['::', 128], ['::1', 128], ['fc00::', 7], ['fe80::', 10]] as const) PRIVATE_ADDRESSES.addSubnet(network, prefix, 'ipv6');
+
+function isPrivateAddress(address: string): boolean {
+	const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
+	if (mapped) return PRIVATE_ADDRESSES.check(mapped[1], 'ipv4');
+	return PRIVATE_ADDRESSES.check(address, isIP(address) === 6 ? 'ipv6' : 'ipv4');
+}
+
+/**
+ * The first private address `hostname` is or resolves to, if any. A name that does not resolve
+ * here (e.g. only a proxy can) is let through: the request itself then fails or goes via the proxy.
+ */
+async function resolvesToPrivate(hostname: string): Promise<string | undefined> {
+	const host = hostname.replace(/^\[|\]$/g, '');
+	if (isIP(host)) return isPrivateAddress(host) ? host : undefined;
+	try {
+		const addresses = await lookup(host, { all: true, verbatim: true });
+		return addresses.map((entry) => entry.address).find(isPrivateAddress);
+	} catch {
+		return undefined;
+	}
 }
 
 export function isLoopbackHost(hostname: string): boolean {
