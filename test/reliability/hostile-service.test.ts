@@ -370,3 +370,38 @@ describe('service-supplied URLs to private addresses (point 6)', () => {
 		await client.close();
 	});
 });
+
+describe('"Video URL" when the service gives no public URL (point 7)', () => {
+	const TOKEN = 'nmv_usr_hostile_url_option_0007';
+	beforeEach(() => sim.addToken(TOKEN, { credits: 100_000 }));
+
+	async function exportWithoutPublicUrl(options: Record<string, unknown>) {
+		const client = clientFor(sim, { accessToken: TOKEN });
+		const sessionId = await sessionWithMedia(client);
+		await client.close();
+		sim.addFault({ endpoint: 'renderStart', completedWithoutUrl: true, times: 5 });
+		const result = await runNodes(singleNode('n8n-nodes-nemovideo.nemoExport', { operation: 'exportAndWait', sessionId, output: 'url', options }), {
+			credentials: { baseUrl: sim.url, accessToken: TOKEN },
+		});
+		const items = result.nodeOutput('Nemo');
+		await result.cleanup();
+		return items;
+	}
+
+	it('by default, the output says so instead of passing off the bearer-protected /download address as the video URL', async () => {
+		const [item] = await exportWithoutPublicUrl({});
+		expect(item.json.videoUrl).toBeUndefined();
+		expect(item.json.downloadUrl).toMatch(/\/api\/render\/proxy\/render_\S+\/download$/);
+		expect(item.json.note).toBe(
+			'NemoVideo gave no public URL for this video. downloadUrl works only with the Nemo API token, so do not hand it to others: to get the file itself, set Options > If No Public URL to "Download the File".',
+		);
+		expect(item.binary).toBeUndefined();
+	});
+
+	it('with "Download the File", the MP4 comes back as binary data', async () => {
+		const [item] = await exportWithoutPublicUrl({ ifNoPublicUrl: 'download' });
+		expect(item.json.videoUrl).toBeUndefined();
+		expect(item.binary?.data?.mimeType).toBe('video/mp4');
+		expect(item.json.note).toBe('NemoVideo gave no public URL for this video, so the file was downloaded instead.');
+	});
+});
