@@ -405,3 +405,21 @@ describe('"Video URL" when the service gives no public URL (point 7)', () => {
 		expect(item.json.note).toBe('NemoVideo gave no public URL for this video, so the file was downloaded instead.');
 	});
 });
+
+describe('GUI talk, worded for the Result setting (point 9)', () => {
+	it.each([
+		['none', "Swapped the face. To get the video, run Nemo Export on this session, or set this node's Result to export it."],
+		['url', "Swapped the face. The exported video is in this node's output."],
+	])('Result %s', async (resultSetting, message) => {
+		const gateway = await gatewayWithStream((response) => {
+			response.end(`data: ${JSON.stringify({ type: 'text', content: 'Swapped the face. 请点击右上角的导出按钮。' })}\n\n`);
+		});
+		const result = await runNodes(
+			singleNode('n8n-nodes-nemovideo.nemoFaceSwap', { videoSource: 'binary', videoBinaryProperty: 'data', faceSource: 'binary', faceBinaryProperty: 'face', result: resultSetting }),
+			{ credentials: { baseUrl: gateway.url, accessToken: '' }, inputItems: [swapItem(0)] },
+		);
+		const [item] = result.nodeOutput('Nemo');
+		await result.cleanup();
+		expect(item.json.message).toBe(message);
+	});
+});

@@ -16,6 +16,7 @@ import {
 	startRender,
 	waitForRender,
 } from './render';
+import type { GuiWording } from './gui-text';
 import { DEFAULT_RECOVERY, type MessageResult, type RecoveryOptions, sendMessage } from './send-message';
 import { type NewSession, type SessionState, createSession, getSessionState } from './session-state';
 import { type Attribution, HttpTransport } from './transport';
@@ -138,8 +139,8 @@ export class NemoClient {
 	}
 
 	/** Sends an instruction once and reports the outcome (see send-message.ts). */
-	sendMessage(sessionId: string, text: string, signal?: AbortSignal): Promise<MessageResult> {
-		return sendMessage(this.api, sessionId, text, { signal, limits: this.streamLimits, recovery: this.recovery });
+	sendMessage(sessionId: string, text: string, signal?: AbortSignal, wording?: GuiWording): Promise<MessageResult> {
+		return sendMessage(this.api, sessionId, text, { signal, limits: this.streamLimits, recovery: this.recovery, wording });
 	}
 
 	startRender(sessionId: string, draft: unknown, signal?: AbortSignal): Promise<{ renderId: string }> {

@@ -51,7 +51,9 @@ export async function runEdit(context: IExecuteFunctions, client: NemoClient, re
 	}
 
 	const instruction = request.instruction(uploaded);
-	const outcome = await client.inSession(session, (id) => client.sendMessage(id, instruction, signal), signal);
+	// The agent's "click Export" is reworded for this node: it exports the video itself, or not.
+	const wording = { exported: request.delivery !== 'none' };
+	const outcome = await client.inSession(session, (id) => client.sendMessage(id, instruction, signal, wording), signal);
 
 	const json: IDataObject = {
 		sessionId: session.sessionId,
