@@ -3,7 +3,7 @@
 /**
  * n8n's peak RSS (n8n execute; /proc VmHWM via rss.js) for one Nemo Edit whose /run_sse is
  * answered by a hostile gateway in front of the simulator: first a normal reply, then 400 MB of
- * 1 MB text events (issue 12, point 2). Figures: README "Hostile service".
+ * 1 MB text events (issue 12, point 2). Figures: test/reliability/README.md (hostile-service row).
  * Usage: N8N_HOSTS_DIR=… node e2e/hostile-sse-memory.js [tarball] [label]  (no tarball: builds and packs this tree)
  */
 const http = require('node:http');
