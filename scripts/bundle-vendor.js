@@ -2,7 +2,7 @@
 'use strict';
 /**
  * After tsc: replaces dist/nodes/shared/client/vendor.js (which would require undici,
- * eventsource-parser, form-data and proxy-from-env from node_modules) with one bundle that
+ * eventsource-parser, form-data, proxy-from-env and lossless-json from node_modules) with one bundle that
  * contains them, plus its source map, so the published package needs no runtime dependencies.
  * n8n-workflow stays external: n8n provides it.
  */

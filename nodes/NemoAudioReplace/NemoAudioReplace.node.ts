@@ -75,7 +75,7 @@ export class NemoAudioReplace implements INodeType {
 			},
 			deliveryParameter(),
 			sessionIdParameter({ required: false }),
-			optionsParameter(['itemsAtOnce', 'timeoutMinutes', 'binaryPropertyOutput', 'fileName']),
+			optionsParameter(['itemsAtOnce', 'timeoutMinutes', 'binaryPropertyOutput', 'fileName', 'ifNoPublicUrl']),
 		],
 	};
 

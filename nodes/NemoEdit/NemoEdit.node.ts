@@ -40,7 +40,7 @@ export class NemoEdit implements INodeType {
 				description: 'What to change, in plain words (any language)',
 			},
 			{ ...deliveryParameter(), default: 'none' },
-			optionsParameter(['itemsAtOnce', 'timeoutMinutes', 'binaryPropertyOutput', 'fileName']),
+			optionsParameter(['itemsAtOnce', 'timeoutMinutes', 'binaryPropertyOutput', 'fileName', 'ifNoPublicUrl']),
 		],
 	};
 

@@ -39,7 +39,7 @@ export class NemoExport implements INodeType {
 			sessionIdParameter({ required: true, displayOptions: { show: { operation: ['exportAndWait', 'start'] } } }),
 			...exportAndWait.description,
 			...getStatus.description,
-			optionsParameter(['itemsAtOnce', 'timeoutMinutes', 'binaryPropertyOutput', 'fileName']),
+			optionsParameter(['itemsAtOnce', 'timeoutMinutes', 'binaryPropertyOutput', 'fileName', 'ifNoPublicUrl']),
 		],
 	};
 

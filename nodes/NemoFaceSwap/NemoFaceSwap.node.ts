@@ -52,7 +52,7 @@ export class NemoFaceSwap implements INodeType {
 			},
 			deliveryParameter(),
 			sessionIdParameter({ required: false }),
-			optionsParameter(['itemsAtOnce', 'timeoutMinutes', 'binaryPropertyOutput', 'fileName']),
+			optionsParameter(['itemsAtOnce', 'timeoutMinutes', 'binaryPropertyOutput', 'fileName', 'ifNoPublicUrl']),
 		],
 	};
 

@@ -69,10 +69,10 @@ describe('agent events', () => {
 
 describe('GUI text translation', () => {
 	it('turns app instructions into workflow ones', () => {
-		expect(translateGuiText('Done! Click Export to download your video.')).toBe('Done! Run the Nemo Export node to download your video.');
-		expect(translateGuiText('Swapped. Open the timeline panel to check.')).toBe("Swapped. Read the timeline in this node's output to check.");
-		expect(translateGuiText('You can click Export now.')).toBe('You can run the Nemo Export node now.');
-		expect(translateGuiText('Open the timeline panel to check.')).toBe("Read the timeline in this node's output to check.");
+		// The whole table, in both wordings: test/client/gui-text.test.ts.
+		expect(translateGuiText('Done! Click Export to download your video.')).toBe("Done! To get the video, run Nemo Export on this session, or set this node's Result to export it.");
+		expect(translateGuiText('Swapped. Open the timeline panel to check.')).toBe("Swapped. The timeline is in this node's output (the timeline field).");
+		expect(translateGuiText('You can click Export now.', { exported: true })).toBe("The exported video is in this node's output.");
 		expect(translateGuiText('完成，点击导出')).toContain('Nemo Export');
 		expect(translateGuiText('Nothing to translate.')).toBe('Nothing to translate.');
 	});

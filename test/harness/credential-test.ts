@@ -16,6 +16,7 @@ import { HarnessCredentialsHelper } from './credentials-helper';
 import { ensureN8nServices } from './n8n-services';
 import type { AnyNodeType } from './node-types';
 import { HarnessCredentialTypes, HarnessNoOp, HarnessNodeTypes, NO_OP_TYPE } from './node-types';
+import { recordCredentialTokens, recordEmitted } from '../reliability/leak-sink';
 
 export interface TestCredentialsOptions {
 	/** Credential type name to test, e.g. 'nemoApi'. */
@@ -34,6 +35,16 @@ export interface TestCredentialsOptions {
  * decide), or the node's `methods.credentialTest[testedBy]` function is called.
  */
 export async function testCredentials(
+	options: TestCredentialsOptions,
+): Promise<INodeCredentialTestResult> {
+	// The token-leak check (test/reliability/leak-sink.ts) sees every credential test's answer.
+	recordCredentialTokens(options.data as { accessToken?: unknown });
+	const answer = await testCredentialsUnrecorded(options);
+	recordEmitted('credential test answer', answer);
+	return answer;
+}
+
+async function testCredentialsUnrecorded(
 	options: TestCredentialsOptions,
 ): Promise<INodeCredentialTestResult> {
 	ensureN8nServices();

@@ -34,6 +34,7 @@ import {
 	NO_OP_TYPE,
 } from './node-types';
 import { WorkflowRunResult } from './result';
+import { recordCredentialTokens, recordRun } from '../reliability/leak-sink';
 
 /** Workflow JSON as the n8n editor exports it (extra fields are ignored). */
 export type WorkflowJson = Pick<IWorkflowBase, 'nodes' | 'connections'> &
@@ -99,6 +100,15 @@ export function withNode(
  * real PCancelable cancellation; only the database/server parts are replaced.
  */
 export async function runWorkflow(options: RunWorkflowOptions): Promise<WorkflowRunResult> {
+	// The token-leak check (test/reliability/leak-sink.ts) sees every run of every test: its
+	// credentials' tokens, and its whole IRun (output items, error items, errors).
+	const nemoCredential = options.credentials?.nemoApi as { accessToken?: unknown } | undefined;
+	recordCredentialTokens(nemoCredential);
+	// The harness's own fixture nodes (no Nemo credential) echo their test key on purpose.
+	return recordRun(await runWorkflowUnrecorded(options), { nemoCredential: nemoCredential !== undefined });
+}
+
+async function runWorkflowUnrecorded(options: RunWorkflowOptions): Promise<WorkflowRunResult> {
 	ensureN8nServices();
 	const { runDir, executionId } = newRunDir();
 	const binaryDataService = await installBinaryDataService(

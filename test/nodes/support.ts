@@ -9,7 +9,6 @@ import { NemoUpload } from '../../nodes/NemoUpload/NemoUpload.node';
 import { clearTokenCache } from '../../nodes/shared/client';
 import { type HarnessInputItem, type RunWorkflowOptions, type WorkflowJson, loadWorkflow, runWorkflow } from '../harness';
 import { FAST_CLIENT_TUNING } from '../support/simulator';
-import { recordCredentialTokens, recordRun } from '../reliability/leak-sink';
 
 /** Our six nodes under the type names a community-package install gives them. */
 export const NODE_TYPES = {
@@ -66,7 +65,6 @@ export function runNodes(
 	options: Omit<RunWorkflowOptions, 'workflow' | 'nodeTypes' | 'credentialTypes' | 'credentials'> & { credentials: Record<string, unknown> },
 ) {
 	clearTokenCache();
-	recordCredentialTokens(options.credentials); // token-leak check (test/reliability/leak-sink.ts)
 	const credentials = clientTuning && options.credentials.tuning === undefined ? { ...options.credentials, tuning: JSON.stringify(clientTuning) } : options.credentials;
 	return runWorkflow({
 		...options,
@@ -74,7 +72,7 @@ export function runNodes(
 		nodeTypes: NODE_TYPES,
 		credentialTypes: [new NemoApi()],
 		credentials: { nemoApi: credentials as never },
-	}).then(recordRun);
+	});
 }
 
 /** Media with the right first bytes for its type, small enough for fast tests. */

@@ -40,6 +40,8 @@ function append(record: SinkRecord): void {
 
 const recordedTokens = new Set<string>();
 
+export const RUN_SOURCE = 'node run (IRun: items, error items, errors)';
+
 /** A token in use: the final scan looks for it everywhere. */
 export function recordToken(token: unknown): void {
 	if (typeof token !== 'string') return;
@@ -57,9 +59,9 @@ export function recordEmitted(source: string, value: unknown): void {
 	append({ kind: 'emitted', source, file: currentTestFile(), text: serialise(value) });
 }
 
-/** The hook of test/nodes/support.ts: a workflow run's whole IRun (every item, every error). */
-export function recordRun<T extends { run: unknown }>(result: T): T {
-	recordEmitted('node run (IRun: items, error items, errors)', result.run);
+/** The hook of test/harness/run-workflow.ts: a workflow run's whole IRun (every item, every error). */
+export function recordRun<T extends { run: unknown }>(result: T, options: { nemoCredential: boolean }): T {
+	recordEmitted(options.nemoCredential ? RUN_SOURCE : `${RUN_SOURCE}, without a Nemo credential`, result.run);
 	return result;
 }
 

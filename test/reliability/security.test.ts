@@ -241,6 +241,18 @@ describe('the final leak scan (global-teardown.ts) finds a leak when there is on
 		]);
 	});
 
+	it('in URL-encoded, JSON-escaped and base64 forms too (base64 at any offset)', async () => {
+		const dir = await mkdtemp(path.join(tmpdir(), 'nemo-leak-check-'));
+		const token = 'Zq/+"secret\\value&7';
+		const echoes = [encodeURIComponent(token), JSON.stringify(token), Buffer.from(`u:${token}`).toString('base64'), Buffer.from(`ab${token}`).toString('base64url')];
+		const records = [{ kind: 'token', token }, ...echoes.map((text, index) => ({ kind: 'emitted', source: `form ${index}`, file: 'c.test.ts', text: serialise({ json: { text } }) }))];
+		await writeFile(path.join(dir, 'worker-3.jsonl'), records.map((line) => JSON.stringify(line)).join('\n') + '\n');
+		const scan = scanSinkDir(dir);
+		await rm(dir, { recursive: true, force: true });
+		expect(scan.leaks).toHaveLength(4);
+		expect(scan.leaks.every((leak) => leak.endsWith('(encoded)'))).toBe(true);
+	});
+
 	it('media bytes are not scanned as text, everything else is', () => {
 		const text = serialise({ binary: { data: { data: 'QUJD', mimeType: 'video/mp4', fileName: 'x.mp4' } }, json: { note: 'keep me' } });
 		expect(text).toContain('keep me');

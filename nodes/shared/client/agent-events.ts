@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { asArray, asRecord, asString } from './values';
 
 /**
@@ -72,36 +73,76 @@ export function parseAgentEvents(data: string): AgentEvent[] {
 }
 
 /**
+ * The ids (or other keys) seen lately, to drop repeated events: kept as short hashes, and only
+ * the last `capacity` of them, so a stream of fresh ids (or of big texts used as keys) cannot
+ * grow our memory. Repeats come close together; an id older than that is a new event.
+ */
+export class RecentKeys {
+	private readonly keys = new Set<string>();
+
+	constructor(private readonly capacity = 10_000) {}
+
+	/** True when `key` was seen lately; remembers it either way. */
+	seen(key: string): boolean {
+		const hash = createHash('sha1').update(key).digest('base64');
+		if (this.keys.has(hash)) return true;
+		this.keys.add(hash);
+		if (this.keys.size > this.capacity) this.keys.delete(this.keys.values().next().value as string);
+		return false;
+	}
+}
+
+/** The most text kept from one message's stream (UTF-16 code units, ~ characters). */
+export const MAX_TEXT_CHARS = 256 * 1024;
+
+/**
  * Collects the user-facing text of a stream. Agent frameworks stream partial chunks and then
  * repeat the whole text in a final event; duplicated events repeat an id. Both would otherwise
- * show the user the same words twice.
+ * show the user the same words twice. At most `maxChars` are kept: the rest of a longer reply is
+ * left out, and the text says so.
  */
 export class TextCollector {
 	private readonly finished: string[] = [];
+	private finishedChars = 0;
 	private pending = '';
-	private readonly seenIds = new Set<string>();
+	private readonly seenIds = new RecentKeys();
+	private truncated = false;
+
+	constructor(private readonly maxChars = MAX_TEXT_CHARS) {}
 
 	add(event: Extract<AgentEvent, { kind: 'text' }>): void {
-		if (event.id) {
-			const key = `${event.partial ? 'p' : 'f'}:${event.id}:${event.text}`;
-			if (this.seenIds.has(key)) return;
-			this.seenIds.add(key);
-		}
+		if (event.id && this.seenIds.seen(`${event.partial ? 'p' : 'f'}:${event.id}:${event.text}`)) return;
 		if (event.partial) {
-			this.pending += event.text;
+			this.pending += this.fit(event.text, this.finishedChars + this.pending.length);
 			return;
 		}
 		if (this.pending && (event.text.includes(this.pending) || this.pending.includes(event.text))) {
-			this.finished.push(event.text.length >= this.pending.length ? event.text : this.pending);
+			this.finish(event.text.length >= this.pending.length ? event.text : this.pending);
 		} else {
-			if (this.pending) this.finished.push(this.pending);
-			this.finished.push(event.text);
+			if (this.pending) this.finish(this.pending);
+			this.finish(event.text);
 		}
 		this.pending = '';
 	}
 
 	text(): string {
 		const all = this.pending ? [...this.finished, this.pending] : this.finished;
-		return all.map((part) => part.trim()).filter(Boolean).join('\n');
+		const text = all.map((part) => part.trim()).filter(Boolean).join('\n');
+		return this.truncated ? `${text}\n(The editor's reply was longer than ${Math.round(this.maxChars / 1024)} KB; the rest was left out.)` : text;
+	}
+
+	private finish(text: string): void {
+		const kept = this.fit(text, this.finishedChars);
+		if (kept === '') return;
+		this.finished.push(kept);
+		this.finishedChars += kept.length;
+	}
+
+	/** As much of `text` as fits after `used` characters. */
+	private fit(text: string, used: number): string {
+		const room = Math.max(0, this.maxChars - used);
+		if (text.length <= room) return text;
+		this.truncated = true;
+		return text.slice(0, room);
 	}
 }

@@ -16,6 +16,7 @@ import {
 	startRender,
 	waitForRender,
 } from './render';
+import type { GuiWording } from './gui-text';
 import { DEFAULT_RECOVERY, type MessageResult, type RecoveryOptions, sendMessage } from './send-message';
 import { type NewSession, type SessionState, createSession, getSessionState } from './session-state';
 import { type Attribution, HttpTransport } from './transport';
@@ -157,8 +158,8 @@ export class NemoClient {
 	}
 
 	/** Sends an instruction once and reports the outcome (see send-message.ts). */
-	sendMessage(sessionId: string, text: string, signal?: AbortSignal, onSending?: () => void): Promise<MessageResult> {
-		return sendMessage(this.api, sessionId, text, { signal, onSending, limits: this.streamLimits, recovery: this.recovery });
+	sendMessage(sessionId: string, text: string, signal?: AbortSignal, options: { onSending?: () => void; wording?: GuiWording } = {}): Promise<MessageResult> {
+		return sendMessage(this.api, sessionId, text, { signal, onSending: options.onSending, limits: this.streamLimits, recovery: this.recovery, wording: options.wording });
 	}
 
 	startRender(sessionId: string, draft: unknown, signal?: AbortSignal): Promise<{ renderId: string }> {

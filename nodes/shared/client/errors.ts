@@ -1,5 +1,5 @@
 import { ACCEPTED_TYPES_TEXT, DEFAULT_BASE_URL, REGISTRATION_URL } from './constants';
-import { redactSecrets } from './redact';
+import { redactSecrets, serviceText } from './redact';
 
 /**
  * What went wrong, in categories a caller can act on:
@@ -120,7 +120,7 @@ export interface ApiErrorContext {
  */
 export function apiError(code: number, context: ApiErrorContext): NemoApiError {
 	const { operation } = context;
-	const said = context.serviceMessage ? ` The service said: "${truncate(context.serviceMessage, 300)}".` : '';
+	const said = context.serviceMessage ? ` The service said: "${serviceText(context.serviceMessage, 300)}".` : '';
 	const make = (message: string, description: string) =>
 		new NemoApiError(`${message}${said}`, { kind: 'api', code, httpStatus: context.httpStatus, description, operation });
 

@@ -1,3 +1,5 @@
+import { LosslessNumber, parseLossless, stringifyLossless } from './vendor';
+
 /**
  * JSON parsing that keeps large integers exact.
  *
@@ -5,12 +7,34 @@
  * `JSON.parse` would round them (7318829475610293847 → 7318829475610294000) and we would then
  * talk about a session that does not exist. Integers longer than 15 digits are turned into
  * strings before parsing, so every id stays a string end to end.
+ *
+ * The session's draft is different: it goes back to the render as it came, and there a number
+ * must stay a number, digit for digit ("seed":9007199254740993, "gain":0.1000000000000000055…,
+ * "scale":1.0). Answers read with `exactNumbers` (lossless-json) keep every number that a JS
+ * number would not write back the same as a LosslessNumber; `toJsonText` writes it back as it was,
+ * and the readers in values.ts read it as a string (ids) or a number.
  */
 
 const SAFE_DIGITS = 15;
 
-export function parseJsonKeepingBigIds(text: string): unknown {
+export function parseJsonKeepingBigIds(text: string, options: { exactNumbers?: boolean } = {}): unknown {
+	if (options.exactNumbers) return parseLossless(text, null, exactNumber);
 	return JSON.parse(quoteLongIntegers(text));
+}
+
+/** A number as JS would write it back unchanged, else kept as its text. */
+function exactNumber(text: string): number | LosslessNumber {
+	const value = Number(text);
+	return String(value) === text ? value : new LosslessNumber(text);
+}
+
+/** JSON text of a request body; numbers kept by `exactNumbers` are written exactly as they came. */
+export function toJsonText(value: unknown): string {
+	return stringifyLossless(value) ?? 'null';
+}
+
+export function isExactNumber(value: unknown): value is LosslessNumber {
+	return value instanceof LosslessNumber;
 }
 
 /** Quotes integer literals of more than 15 digits that stand outside strings. */

@@ -74,17 +74,20 @@ export interface SniffedContent {
 	/** The media kinds this content can be (an MP4 container holds video or audio only). */
 	kinds: Array<MediaKind | 'other'>;
 	what: string;
+	/** The MIME type of a video container, when that is what it is. */
+	videoMimeType?: string;
 }
 
 export function sniffContent(head: Buffer): SniffedContent | undefined {
 	const ascii = head.subarray(0, 16).toString('latin1');
 	if (head.length >= 12 && ascii.slice(4, 8) === 'ftyp') {
-		return { kinds: ['video', 'audio'], what: 'an MP4/MOV/M4A media file' };
+		const brand = ascii.slice(8, 12);
+		return { kinds: ['video', 'audio'], what: 'an MP4/MOV/M4A media file', videoMimeType: brand === 'qt  ' ? 'video/quicktime' : 'video/mp4' };
 	}
-	if (ascii.startsWith('RIFF') && ascii.slice(8, 12) === 'AVI ') return { kinds: ['video'], what: 'an AVI video' };
+	if (ascii.startsWith('RIFF') && ascii.slice(8, 12) === 'AVI ') return { kinds: ['video'], what: 'an AVI video', videoMimeType: 'video/x-msvideo' };
 	if (ascii.startsWith('RIFF') && ascii.slice(8, 12) === 'WAVE') return { kinds: ['audio'], what: 'a WAV audio file' };
 	if (ascii.startsWith('RIFF') && ascii.slice(8, 12) === 'WEBP') return { kinds: ['image'], what: 'a WebP image' };
-	if (head[0] === 0x1a && head[1] === 0x45 && head[2] === 0xdf && head[3] === 0xa3) return { kinds: ['video'], what: 'a WebM/MKV video' };
+	if (head[0] === 0x1a && head[1] === 0x45 && head[2] === 0xdf && head[3] === 0xa3) return { kinds: ['video'], what: 'a WebM/MKV video', videoMimeType: 'video/webm' };
 	if (head[0] === 0xff && head[1] === 0xd8 && head[2] === 0xff) return { kinds: ['image'], what: 'a JPEG image' };
 	if (ascii.startsWith('\x89PNG')) return { kinds: ['image'], what: 'a PNG image' };
 	if (ascii.startsWith('GIF8')) return { kinds: ['image'], what: 'a GIF image' };
@@ -121,7 +124,7 @@ export async function checkContent(stream: Readable, file: FileToUpload, expecte
 }
 
 /** The first `bytes` of a stream, and a stream of all of it (the head put back in front). */
-async function peek(stream: Readable, bytes: number): Promise<{ head: Buffer; rest: Readable }> {
+export async function peek(stream: Readable, bytes: number): Promise<{ head: Buffer; rest: Readable }> {
 	const iterator = stream[Symbol.asyncIterator]();
 	const taken: Buffer[] = [];
 	let length = 0;

@@ -1,13 +1,14 @@
 import type { EventSourceMessage } from 'eventsource-parser';
 import { createParser } from './vendor';
-import { type AgentEvent, TextCollector, parseAgentEvents } from './agent-events';
+import { type AgentEvent, MAX_TEXT_CHARS, RecentKeys, TextCollector, parseAgentEvents } from './agent-events';
 import { cancelledError, formatDuration, NemoApiError } from './errors';
 import type { StreamAnswer } from './transport';
 
 /**
  * Reads the editing agent's event stream (`/run_sse`) to its end, with eventsource-parser:
  * collects the text for the user, counts tool activity, and enforces the documented limits
- * (15 min hard; 10 min of keep-alives only). It never sends anything: a dropped stream is
+ * (15 min hard; 10 min of keep-alives only) and our own memory bounds (the text kept, the
+ * ids remembered, the bytes one message may stream). It never sends anything: a dropped stream is
  * reported to the caller, which recovers by reading the session state, never by re-sending.
  */
 
@@ -20,6 +21,10 @@ export interface StreamLimits {
 	openTimeoutMs: number;
 	/** Bytes one event may buffer; beyond it the stream is not the agent talking. */
 	maxEventBytes: number;
+	/** Text kept for the user; a longer reply is cut, with a note. */
+	maxTextChars: number;
+	/** Bytes the whole stream may bring; past it the stream is closed and the outcome read from the session. */
+	maxStreamBytes: number;
 }
 
 export const DEFAULT_STREAM_LIMITS: StreamLimits = {
@@ -27,6 +32,8 @@ export const DEFAULT_STREAM_LIMITS: StreamLimits = {
 	heartbeatOnlyLimitMs: 10 * 60_000,
 	openTimeoutMs: 2 * 60_000,
 	maxEventBytes: 16 * 1024 * 1024,
+	maxTextChars: MAX_TEXT_CHARS,
+	maxStreamBytes: 64 * 1024 * 1024,
 };
 
 export type StreamEnd = 'closed' | 'dropped' | 'timedOut';
@@ -48,11 +55,12 @@ export async function readAgentStream(
 	options: { limits: StreamLimits; signal?: AbortSignal; onActivity?: (event: AgentEvent) => void },
 ): Promise<StreamOutcome> {
 	const { limits, signal } = options;
-	const collector = new TextCollector();
-	const seenEventIds = new Set<string>();
+	const collector = new TextCollector(limits.maxTextChars);
+	const seenEventIds = new RecentKeys();
 	const outcome: StreamOutcome = { end: 'closed', text: '', toolCalls: 0, heartbeats: 0, events: 0 };
 	let timeout: NemoApiError | undefined;
 	let oversized = false;
+	let tooLong = false;
 	/** The stream's last event was not whole JSON: if nothing follows it, the stream was cut. */
 	let lastEventGarbled = false;
 
@@ -78,10 +86,7 @@ export async function readAgentStream(
 
 	const handle = (message: EventSourceMessage) => {
 		// A repeated SSE id is a duplicated event: count it once.
-		if (message.id) {
-			if (seenEventIds.has(message.id)) return;
-			seenEventIds.add(message.id);
-		}
+		if (message.id && seenEventIds.seen(message.id)) return;
 		for (const event of parseAgentEvents(message.data)) {
 			lastEventGarbled = event.kind === 'unknown' && event.garbled === true;
 			outcome.events++;
@@ -120,11 +125,34 @@ export async function readAgentStream(
 
 	const decoder = new TextDecoder('utf-8');
 	try {
-		for await (const chunk of answer.body) parser.feed(decoder.decode(chunk as Buffer, { stream: true }));
-		parser.feed(decoder.decode());
+		let streamed = 0;
+		let last = '';
+		for await (const chunk of answer.body) {
+			streamed += (chunk as Buffer).length;
+			if (streamed > limits.maxStreamBytes) {
+				tooLong = true;
+				answer.body.destroy();
+				break;
+			}
+			const text = decoder.decode(chunk as Buffer, { stream: true });
+			if (text) last = text;
+			parser.feed(text);
+		}
+		const rest = decoder.decode();
+		if (rest) last = rest;
+		parser.feed(rest);
+		// A bare CR may end a line (SSE allows it); the parser holds a trailing one, waiting for a
+		// possible LF. The stream is over: complete it, or its last event is lost.
+		if (last.endsWith('\r')) parser.feed('\n');
 		// Whatever is left without its closing blank line is the last event.
 		parser.reset({ consume: true });
-		if (lastEventGarbled) {
+		if (tooLong) {
+			outcome.end = 'dropped';
+			outcome.problem = new NemoApiError(
+				`The editor's event stream passed ${Math.round(limits.maxStreamBytes / 1024 / 1024)} MB, the most one message may send; it was closed.`,
+				{ kind: 'protocol', operation: 'the edit' },
+			);
+		} else if (lastEventGarbled) {
 			outcome.end = 'dropped';
 			outcome.problem = new NemoApiError('The event stream ended in the middle of an event.', { kind: 'network', operation: 'the edit' });
 		}

@@ -2,7 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { PassThrough, type Readable } from 'node:stream';
 import { combineSignals, sleep } from './abort';
 import type { ApiCaller } from './api-caller';
-import { NemoApiError, cancelledError, formatDuration, isNemoApiError, truncate } from './errors';
+import { NemoApiError, cancelledError, formatDuration, isNemoApiError } from './errors';
+import { serviceText } from './redact';
+import { peek, sniffContent } from './media-files';
 import { type StreamAnswer, header, transportError } from './transport';
 import { asNumber, asRecord, asString, firstDefined } from './values';
 
@@ -107,8 +109,12 @@ export function readRenderStatus(renderId: string, data: unknown): RenderStatus 
 		outputUrl: firstDefined(asString(output.url), asString(record.outputUrl), asString(record.output_url), asString(record.url)) || undefined,
 		durationSec: firstDefined(asNumber(output.duration), asNumber(record.duration)),
 		sizeBytes: firstDefined(asNumber(output.size), asNumber(record.size)),
-		error: asString(record.error) ?? asString(asRecord(record.error).message) ?? asString(record.errorMessage),
+		error: optionalServiceText(asString(record.error) ?? asString(asRecord(record.error).message) ?? asString(record.errorMessage)),
 	};
+}
+
+function optionalServiceText(text: string | undefined): string | undefined {
+	return text === undefined ? undefined : serviceText(text);
 }
 
 export async function cancelRender(api: ApiCaller, renderId: string, options: { signal?: AbortSignal } = {}): Promise<void> {
@@ -170,7 +176,7 @@ export async function waitForRender(
 			options.onStatus?.(status);
 			if (status.status === 'completed') return status;
 			if (status.status === 'failed' || status.status === 'cancelled' || status.status === 'canceled') {
-				throw new NemoApiError(`The export ${renderId} ${status.status === 'failed' ? 'failed' : 'was cancelled'}${status.error ? `: ${truncate(status.error, 300)}` : '.'}`, {
+				throw new NemoApiError(`The export ${renderId} ${status.status === 'failed' ? 'failed' : 'was cancelled'}${status.error ? `: ${status.error}` : '.'}`, {
 					kind: 'api',
 					operation: 'the export',
 					description: 'Check the timeline (the timeline field of the previous node) and export again.',
@@ -217,15 +223,24 @@ export function renderDownloadPath(renderId: string): string {
 	return `/api/render/proxy/${encodeURIComponent(renderId)}/download`;
 }
 
-/** Opens the finished MP4 as a stream: the output URL first, the `/download` endpoint if that fails. */
+/**
+ * Opens the finished MP4 as a stream: the output URL first, the `/download` endpoint if that
+ * fails. What either sends is checked before it is taken for the video: its content type and
+ * its first bytes (a CDN's or proxy's error page with status 200 is not an MP4).
+ */
 export async function openRenderDownload(api: ApiCaller, status: RenderStatus, signal?: AbortSignal): Promise<RenderDownload> {
 	let firstProblem: string | undefined;
 	if (status.outputUrl) {
 		try {
 			const answer = await api.transport.fetchUrl(status.outputUrl, { signal, operation: 'downloading the video' });
-			if (answer.status >= 200 && answer.status < 300) return toDownload(answer, false, signal);
-			answer.body.resume();
-			firstProblem = `the output URL answered HTTP ${answer.status}`;
+			if (answer.status >= 200 && answer.status < 300) {
+				const checked = await asVideo(answer, false, signal);
+				if ('download' in checked) return checked.download;
+				firstProblem = `the output URL sent ${checked.problem}`;
+			} else {
+				answer.body.resume();
+				firstProblem = `the output URL answered HTTP ${answer.status}`;
+			}
 		} catch (error) {
 			if (isNemoApiError(error) && error.kind === 'cancelled') throw error;
 			firstProblem = `the output URL failed (${isNemoApiError(error) ? error.message : String(error)})`;
@@ -233,7 +248,17 @@ export async function openRenderDownload(api: ApiCaller, status: RenderStatus, s
 	}
 	// The API's own endpoint: with the token, and its recoveries (a new trial token, a 429 wait).
 	const answer = await api.download(api.transport.urlFor(renderDownloadPath(status.renderId)), { signal, operation: 'downloading the video' });
-	if (answer.status >= 200 && answer.status < 300) return toDownload(answer, true, signal);
+	if (answer.status >= 200 && answer.status < 300) {
+		const checked = await asVideo(answer, true, signal);
+		if ('download' in checked) return checked.download;
+		throw new NemoApiError(`The finished video could not be downloaded: ${firstProblem ? `${firstProblem}, and ` : ''}the download endpoint sent ${checked.problem}.`, {
+			kind: 'protocol',
+			httpStatus: answer.status,
+			operation: 'downloading the video',
+			description: `Nothing was saved as the video. Try again later with Nemo Export, operation "Get Status" and render id ${status.renderId}; if it persists, a proxy or gateway between n8n and NemoVideo may be answering instead of the service.`,
+			transient: true,
+		});
+	}
 	answer.body.resume();
 	throw new NemoApiError(
 		`The finished video could not be downloaded: ${firstProblem ? `${firstProblem}, and ` : ''}the download endpoint answered HTTP ${answer.status}.`,
@@ -246,14 +271,36 @@ export async function openRenderDownload(api: ApiCaller, status: RenderStatus, s
 	);
 }
 
-function toDownload(answer: StreamAnswer, usedFallback: boolean, signal?: AbortSignal): RenderDownload {
+/** Content types that are never the video, whatever the bytes say. */
+const NOT_VIDEO_TYPE = /^(text\/|application\/(json|xml|xhtml\+xml|problem\+json|javascript))/i;
+
+/**
+ * The answer as the video download, if its content type and first bytes are a video's; else why
+ * not (and the answer is closed). The MIME type is the one of the content, not the label.
+ */
+async function asVideo(answer: StreamAnswer, usedFallback: boolean, signal?: AbortSignal): Promise<{ download: RenderDownload } | { problem: string }> {
+	const labelled = header(answer.headers, 'content-type')?.split(';')[0].trim().toLowerCase() ?? '';
+	if (NOT_VIDEO_TYPE.test(labelled)) {
+		answer.body.once('error', () => undefined).destroy();
+		return { problem: `${/html/.test(labelled) ? 'a web page' : 'a document'} (${labelled}), not a video` };
+	}
+	const stream = withClearErrors(answer, 'downloading the video', signal);
+	const { head, rest } = await peek(stream, 16);
+	const found = sniffContent(head);
+	if (!found?.videoMimeType) {
+		rest.destroy();
+		return { problem: head.length === 0 ? 'nothing (an empty file)' : `${found?.what ?? 'content that is not a known video format'}, not a video` };
+	}
 	const length = Number(header(answer.headers, 'content-length'));
+	const mimeType = labelled.startsWith('video/') && found.videoMimeType === 'video/mp4' ? labelled : found.videoMimeType;
 	return {
-		stream: withClearErrors(answer, 'downloading the video', signal),
-		sizeBytes: Number.isFinite(length) && length > 0 ? length : undefined,
-		contentType: header(answer.headers, 'content-type')?.split(';')[0] ?? 'video/mp4',
-		url: answer.url,
-		usedFallback,
+		download: {
+			stream: rest,
+			sizeBytes: Number.isFinite(length) && length > 0 ? length : undefined,
+			contentType: mimeType,
+			url: answer.url,
+			usedFallback,
+		},
 	};
 }
 

@@ -1,8 +1,10 @@
 import { sleep } from './abort';
 import type { ApiCaller } from './api-caller';
 import { APP_NAME } from './constants';
-import { NemoApiError, amendError, isNemoApiError, truncate } from './errors';
-import { translateGuiText } from './gui-text';
+import { NemoApiError, amendError, isNemoApiError } from './errors';
+import { type GuiWording, translateGuiText } from './gui-text';
+import { MAX_TEXT_CHARS } from './agent-events';
+import { serviceText } from './redact';
 import { DEFAULT_STREAM_LIMITS, type StreamLimits, type StreamOutcome, readAgentStream } from './message-stream';
 import { type SessionState, getSessionState } from './session-state';
 import { type Timeline, describeChanges } from './timeline';
@@ -49,6 +51,8 @@ export interface SendMessageOptions {
 	onSending?: () => void;
 	limits?: StreamLimits;
 	recovery?: RecoveryOptions;
+	/** How the agent's GUI talk is reworded: for a node that exports the result itself, or not. */
+	wording?: GuiWording;
 }
 
 const NOT_RESENT = 'The message was not sent again, to avoid a second charge.';
@@ -84,7 +88,7 @@ export async function sendMessage(api: ApiCaller, sessionId: string, text: strin
 	}
 
 	if (outcome.agentError) {
-		throw new NemoApiError(`The NemoVideo editor reported an error: ${truncate(translateGuiText(outcome.agentError.message), 300)}`, {
+		throw new NemoApiError(`The NemoVideo editor reported an error: ${serviceText(translateGuiText(outcome.agentError.message), 300)}`, {
 			kind: 'api',
 			operation: 'the edit',
 			description: `${NOT_RESENT} Check the instruction and the session's media, then try again.`,
@@ -93,7 +97,7 @@ export async function sendMessage(api: ApiCaller, sessionId: string, text: strin
 	if (outcome.end !== 'closed') return recoverFromBrokenStream(api, sessionId, before, outcome, options);
 
 	const after = await stateAfterEdit(api, sessionId, options);
-	return resultFrom(outcome.text, before, after);
+	return resultFrom(outcome.text, before, after, undefined, options.wording);
 }
 
 /**
@@ -120,11 +124,12 @@ async function stateAfterEdit(api: ApiCaller, sessionId: string, options: SendMe
 	}
 }
 
-function resultFrom(text: string, before: SessionState, after: SessionState, recoveredFrom?: MessageResult['recoveredFrom']): MessageResult {
+function resultFrom(text: string, before: SessionState, after: SessionState, recoveredFrom?: MessageResult['recoveredFrom'], wording?: GuiWording): MessageResult {
 	const changes = describeChanges(before.timeline, after.timeline);
 	const replied = text.trim() !== '';
 	let message: string;
-	if (replied) message = translateGuiText(text);
+	// The reply is capped while it streams (message-stream.ts); its note must not be cut here.
+	if (replied) message = serviceText(translateGuiText(text, wording), MAX_TEXT_CHARS + 200);
 	else if (changes.length > 0) message = `Done. Changes: ${changes.join('; ')}.`;
 	else if (before.fingerprint !== after.fingerprint) message = 'Done. The session changed (its media), but the timeline did not.';
 	else message = 'The editor finished without a reply, and the timeline did not change.';
@@ -157,7 +162,7 @@ async function recoverFromBrokenStream(
 				if (++unchangedPolls >= recovery.maxUnchangedPolls) break;
 			} else if (now.fingerprint === previous) {
 				// Changed, and settled since the last poll: that is the edit's outcome.
-				const result = resultFrom(outcome.text, before, now, how);
+				const result = resultFrom(outcome.text, before, now, how, options.wording);
 				result.message = `${result.message}\n(The connection to the editor ${outcome.end === 'timedOut' ? 'stalled' : 'dropped'}; the outcome was read from the session. ${NOT_RESENT})`;
 				return result;
 			}

@@ -1,8 +1,10 @@
+import { lookup } from 'node:dns/promises';
+import { BlockList, isIP } from 'node:net';
 import { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import { type Unwrapped, unwrapEnvelope } from './envelope';
 import { NemoApiError, cancelledError, truncate } from './errors';
-import { parseJsonKeepingBigIds } from './json';
+import { parseJsonKeepingBigIds, toJsonText } from './json';
 import { ProxyRoutingDispatchers } from './proxy';
 
 /**
@@ -53,6 +55,8 @@ export interface ApiRequest {
 	signal?: AbortSignal;
 	headersTimeoutMs?: number;
 	bodyTimeoutMs?: number;
+	/** Keep the answer's numbers exactly as written (the draft goes back to the render): see json.ts. */
+	exactNumbers?: boolean;
 }
 
 export interface JsonAnswer {
@@ -79,6 +83,7 @@ export class HttpTransport {
 	private readonly basePath: string;
 	private readonly injectedDispatcher?: Dispatcher;
 	private readonly routing = new ProxyRoutingDispatchers();
+	private basePrivate?: Promise<boolean>;
 
 	constructor(private readonly options: TransportOptions) {
 		const base = normalizeBaseUrl(options.baseUrl, options.allowInsecureHttp ?? false);
@@ -111,7 +116,7 @@ export class HttpTransport {
 			});
 		}
 		const text = await readTextCapped(answer.body, MAX_JSON_BYTES, request, this.origin);
-		return { status: answer.status, headers: answer.headers, outcome: interpretJsonText(text, answer, request.operation) };
+		return { status: answer.status, headers: answer.headers, outcome: interpretJsonText(text, answer, request.operation, { exactNumbers: request.exactNumbers }) };
 	}
 
 	/** Sends a request and hands back the body as a stream (SSE, downloads). */
@@ -130,12 +135,7 @@ export class HttpTransport {
 	): Promise<StreamAnswer> {
 		let current = new URL(url);
 		for (let hop = 0; hop <= MAX_REDIRECTS; hop++) {
-			if (current.protocol !== 'https:' && current.protocol !== 'http:') {
-				throw new NemoApiError(`Refused to download from a ${current.protocol} URL during ${options.operation}.`, {
-					kind: 'protocol',
-					operation: options.operation,
-				});
-			}
+			await this.checkDownloadTarget(current, options.operation);
 			const sameOrigin = current.origin === this.origin;
 			const answer = await this.dispatch(
 				{
@@ -165,6 +165,37 @@ export class HttpTransport {
 		await this.routing.close();
 	}
 
+	/**
+	 * A URL the service gave us (an output URL, a redirect) is fetched only where the Base URL
+	 * could reach anyway: never a private, loopback or link-local address (a cloud's metadata
+	 * service at 169.254.169.254, the n8n host's own ports) unless the Base URL is one itself (a
+	 * local simulator, a service on the same network), and never plain http:// when the Base URL is https://.
+	 */
+	private async checkDownloadTarget(url: URL, operation: string): Promise<void> {
+		const refuse = (why: string, description: string) =>
+			new NemoApiError(`Refused to download from ${url.protocol === 'http:' && why.startsWith('plain') ? url.origin : url.hostname.replace(/^\[|\]$/g, '')} during ${operation}: ${why}.`, {
+				kind: 'protocol',
+				operation,
+				description,
+			});
+		if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+			throw new NemoApiError(`Refused to download from a ${url.protocol} URL during ${operation}.`, { kind: 'protocol', operation });
+		}
+		if (url.origin === this.origin) return;
+		if (url.protocol === 'http:' && this.baseUrl.startsWith('https:')) {
+			throw refuse('plain http:// where the Base URL is https://', 'NemoVideo (or something between it and n8n) pointed to an unencrypted address. Try again later; if it persists, check the Base URL and any proxy in between.');
+		}
+		this.basePrivate ??= resolvesToPrivate(new URL(this.baseUrl).hostname).then((found) => found !== undefined);
+		if (await this.basePrivate) return;
+		const privateAddress = await resolvesToPrivate(url.hostname);
+		if (privateAddress !== undefined) {
+			throw refuse(
+				`it is a private, loopback or link-local address (${privateAddress}), and the Base URL is not`,
+				'A public service should never point there. Nothing was fetched from it. If NemoVideo really runs on your own network, use its address as the Base URL of the Nemo API credential.',
+			);
+		}
+	}
+
 	private send(request: ApiRequest, accept: string): Promise<StreamAnswer> {
 		return this.dispatch(request, new URL(this.urlFor(request.path)), accept);
 	}
@@ -183,7 +214,7 @@ export class HttpTransport {
 		}
 		let body: string | Readable | undefined = request.body;
 		if (request.json !== undefined) {
-			body = JSON.stringify(request.json);
+			body = toJsonText(request.json);
 			headers['content-type'] = 'application/json';
 		}
 		// undici's AbortSignal support rejects with a generic AbortError; we want our own message.
@@ -239,6 +270,34 @@ export function normalizeBaseUrl(raw: string, allowInsecureHttp: boolean): URL {
 	return url;
 }
 
+/** Loopback, private (RFC 1918, unique-local), link-local, carrier-grade NAT and unspecified addresses. */
+const PRIVATE_ADDRESSES = new BlockList();
+for (const [network, prefix] of [['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16], ['172.16.0.0', 12], ['192.168.0.0', 16]] as const) {
+	PRIVATE_ADDRESSES.addSubnet(network, prefix, 'ipv4');
+}
+for (const [network, prefix] of [['::', 128], ['::1', 128], ['fc00::', 7], ['fe80::', 10]] as const) PRIVATE_ADDRESSES.addSubnet(network, prefix, 'ipv6');
+
+function isPrivateAddress(address: string): boolean {
+	const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
+	if (mapped) return PRIVATE_ADDRESSES.check(mapped[1], 'ipv4');
+	return PRIVATE_ADDRESSES.check(address, isIP(address) === 6 ? 'ipv6' : 'ipv4');
+}
+
+/**
+ * The first private address `hostname` is or resolves to, if any. A name that does not resolve
+ * here (e.g. only a proxy can) is let through: the request itself then fails or goes via the proxy.
+ */
+async function resolvesToPrivate(hostname: string): Promise<string | undefined> {
+	const host = hostname.replace(/^\[|\]$/g, '');
+	if (isIP(host)) return isPrivateAddress(host) ? host : undefined;
+	try {
+		const addresses = await lookup(host, { all: true, verbatim: true });
+		return addresses.map((entry) => entry.address).find(isPrivateAddress);
+	} catch {
+		return undefined;
+	}
+}
+
 export function isLoopbackHost(hostname: string): boolean {
 	const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
 	return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
@@ -257,6 +316,7 @@ export function interpretJsonText(
 	text: string,
 	answer: Pick<StreamAnswer, 'status' | 'headers'>,
 	operation: string,
+	options: { exactNumbers?: boolean } = {},
 ): Unwrapped {
 	const contentType = header(answer.headers, 'content-type') ?? '';
 	const trimmed = text.trimStart();
@@ -277,7 +337,7 @@ export function interpretJsonText(
 	}
 	let parsed: unknown;
 	try {
-		parsed = parseJsonKeepingBigIds(text);
+		parsed = parseJsonKeepingBigIds(text, options);
 	} catch {
 		throw new NemoApiError(`NemoVideo's answer to ${operation} (HTTP ${answer.status}) was not valid JSON.`, {
 			kind: 'protocol',

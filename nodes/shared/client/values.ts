@@ -1,3 +1,5 @@
+import { isExactNumber } from './json';
+
 /**
  * Reading loosely-typed API data. The API has several documented shapes for some answers;
  * these helpers let the readers accept all of them without `any`.
@@ -17,11 +19,13 @@ export function asArray(value: unknown): unknown[] {
 export function asString(value: unknown): string | undefined {
 	if (typeof value === 'string') return value;
 	if (typeof value === 'number' && Number.isFinite(value)) return String(value);
+	if (isExactNumber(value)) return value.value;
 	return undefined;
 }
 
 export function asNumber(value: unknown): number | undefined {
 	if (typeof value === 'number' && Number.isFinite(value)) return value;
+	if (isExactNumber(value)) return Number.isFinite(Number(value.value)) ? Number(value.value) : undefined;
 	if (typeof value === 'string' && value.trim() !== '' && Number.isFinite(Number(value))) return Number(value);
 	return undefined;
 }

@@ -10,4 +10,5 @@ import FormData from 'form-data';
 export { Agent, ProxyAgent } from 'undici';
 export { createParser } from 'eventsource-parser';
 export { getProxyForUrl } from 'proxy-from-env';
+export { LosslessNumber, parse as parseLossless, stringify as stringifyLossless } from 'lossless-json';
 export { FormData };

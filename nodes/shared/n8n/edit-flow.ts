@@ -66,7 +66,9 @@ export async function runEdit(context: IExecuteFunctions, client: NemoClient, re
 	}
 
 	const instruction = request.instruction(uploaded);
-	const outcome = await client.inSession(session, (id) => client.sendMessage(id, instruction, signal, () => request.instructionSent(id)), signal);
+	// The agent's "click Export" is reworded for this node: it exports the video itself, or not.
+	const wording = { exported: request.delivery !== 'none' };
+	const outcome = await client.inSession(session, (id) => client.sendMessage(id, instruction, signal, { onSending: () => request.instructionSent(id), wording }), signal);
 	const unchanged = whenNothingChanged(outcome, session.sessionId, request.expectedChange);
 
 	const json: IDataObject = {

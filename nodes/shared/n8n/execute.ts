@@ -5,7 +5,7 @@ import type {
 	INodeCredentialTestResult,
 	INodeExecutionData,
 } from 'n8n-workflow';
-import { NemoClient, type TrialTokenStore, isNemoApiError, redactSecrets } from '../client';
+import { NemoClient, type TrialTokenStore, isNemoApiError, redactDeep, redactSecrets } from '../client';
 import { keptTrialToken } from './trial-token';
 import { clientOptionsFromCredential, createNemoClient } from './client-factory';
 import { type ItemResult, type ItemWork, runItems } from './item-runner';
@@ -30,7 +30,7 @@ export async function executeNemoNode(
 	}
 	const inputs = context.getInputData();
 	try {
-		return await runItems(context, async (item) => keepInputBinary(await work(client, item), inputs[item.itemIndex]), {
+		return await runItems(context, async (item) => keepInputBinary(redactedJson(await work(client, item)), inputs[item.itemIndex]), {
 			concurrency: readItemsAtOnce(context),
 			// Items that name the same session run one after another (see item-runner.ts).
 			sessionOf: (itemIndex) => sessionKey(context.getNodeParameter('sessionId', itemIndex, '')),
@@ -43,6 +43,16 @@ export async function executeNemoNode(
 function sessionKey(raw: unknown): string | undefined {
 	const text = typeof raw === 'number' || typeof raw === 'string' ? String(raw).trim() : '';
 	return text || undefined;
+}
+
+/**
+ * The last net for secrets: every string of every output item's JSON is redacted once more here,
+ * at the edge, whatever path it took from the service (service words are also filtered where
+ * they are read: redact.ts serviceText).
+ */
+function redactedJson(result: ItemResult): ItemResult {
+	const redact = (item: INodeExecutionData): INodeExecutionData => ({ ...item, json: redactDeep(item.json) });
+	return Array.isArray(result) ? result.map(redact) : redact(result);
 }
 
 /**

@@ -70,8 +70,19 @@ export async function deliverRender(
 		if (json.durationSec === undefined && request.timeline.durationMs > 0) json.durationSec = request.timeline.durationMs / 1000;
 	}
 	if (request.delivery === 'url') {
-		json.videoUrl = status.outputUrl ?? client.api.transport.urlFor(`/api/render/proxy/${encodeURIComponent(status.renderId)}/download`);
-		return { json };
+		if (status.outputUrl) {
+			json.videoUrl = status.outputUrl;
+			return { json };
+		}
+		// The /download address needs our bearer token: whoever gets a "video URL" (a webhook's
+		// caller) could not fetch it. Say so, or fetch the file, as the user chose.
+		if (request.options.ifNoPublicUrl !== 'download') {
+			json.downloadUrl = client.api.transport.urlFor(`/api/render/proxy/${encodeURIComponent(status.renderId)}/download`);
+			json.note =
+				'NemoVideo gave no public URL for this video. downloadUrl works only with the Nemo API token, so do not hand it to others: to get the file itself, set Options > If No Public URL to "Download the File".';
+			return { json };
+		}
+		json.note = 'NemoVideo gave no public URL for this video, so the file was downloaded instead.';
 	}
 	const fileName = request.options.fileName ?? `nemo-${request.sessionId ?? status.renderId}.mp4`;
 	const fetchVideo = async () => {
@@ -88,7 +99,7 @@ export async function deliverRender(
 		fetched = await fetchVideo();
 	}
 	const { download, binary } = fetched;
-	json.videoUrl = status.outputUrl ?? download.url;
+	if (request.delivery !== 'url') json.videoUrl = status.outputUrl ?? download.url;
 	json.fileName = fileName;
 	json.sizeBytes = status.sizeBytes ?? download.sizeBytes ?? json.sizeBytes;
 	return { json, binary: { [request.options.binaryPropertyOutput]: binary } };

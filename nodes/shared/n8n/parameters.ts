@@ -150,6 +150,8 @@ export interface CommonOptions {
 	timeoutMinutes: number;
 	binaryPropertyOutput: string;
 	fileName?: string;
+	/** "Video URL" output when the service gave no public URL: say so, or download the file. */
+	ifNoPublicUrl: 'note' | 'download';
 }
 
 type OptionName = keyof CommonOptions;
@@ -177,6 +179,17 @@ const OPTION_DESCRIPTIONS: Record<OptionName, INodeProperties> = {
 		type: 'string',
 		default: 'data',
 		description: 'Name of the binary property the MP4 is written to',
+	},
+	ifNoPublicUrl: {
+		displayName: 'If No Public URL',
+		name: 'ifNoPublicUrl',
+		type: 'options',
+		options: [
+			{ name: 'Say So in the Output', value: 'note', description: 'Output downloadUrl (it needs the Nemo API token) and a note, no videoUrl' },
+			{ name: 'Download the File', value: 'download', description: 'Download the MP4 and output it as binary data instead' },
+		],
+		default: 'note',
+		description: 'For a video URL result: what to do when NemoVideo gives no public URL for the video, only its token-protected download address',
 	},
 	fileName: {
 		displayName: 'Output File Name',
@@ -206,6 +219,7 @@ export function readOptions(context: IExecuteFunctions, itemIndex: number): Comm
 		timeoutMinutes: Number(options.timeoutMinutes) || 20,
 		binaryPropertyOutput: (options.binaryPropertyOutput ?? '').trim() || 'data',
 		fileName: options.fileName?.trim() || undefined,
+		ifNoPublicUrl: options.ifNoPublicUrl === 'download' ? 'download' : 'note',
 	};
 }
 
