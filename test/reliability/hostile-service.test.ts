@@ -5,6 +5,7 @@
  * that answers some paths itself; everything else is the simulator's.
  */
 import type http from 'node:http';
+import { request as httpRequest } from 'node:http';
 import { Agent } from 'undici';
 import { NemoApiError } from '../../nodes/shared/client';
 import { clientFor, freshTokens, sessionWithMedia } from '../client/helpers';
@@ -33,13 +34,32 @@ afterEach(async () => {
 	await Promise.all(servers.splice(0).map((server) => server.close()));
 });
 
-/** A gateway to the simulator whose /run_sse is answered by `stream` instead. */
-async function gatewayWithStream(stream: (response: http.ServerResponse) => void): Promise<LocalServer> {
+/**
+ * A gateway to the simulator whose /run_sse is answered by `stream` instead. With `editFirst`, the
+ * simulator gets the message first and makes its edit (its own answer is dropped), so a node that
+ * requires a change (Face Swap: issue 11) sees one, and only the reply text is hostile.
+ */
+async function gatewayWithStream(stream: (response: http.ServerResponse) => void, options: { editFirst?: boolean } = {}): Promise<LocalServer> {
 	const gateway = await proxyServer(sim.url, (request, response) => {
 		if (request.url !== '/run_sse') return false;
-		request.resume();
-		response.writeHead(200, { 'content-type': 'text/event-stream' });
-		stream(response);
+		const answer = () => {
+			response.writeHead(200, { 'content-type': 'text/event-stream' });
+			stream(response);
+		};
+		if (!options.editFirst) {
+			request.resume();
+			answer();
+			return true;
+		}
+		const chunks: Buffer[] = [];
+		request.on('data', (chunk: Buffer) => chunks.push(chunk));
+		request.on('end', () => {
+			const forwarded = httpRequest(`${sim.url}/run_sse`, { method: 'POST', headers: request.headers }, (simAnswer) => {
+				simAnswer.resume();
+				simAnswer.on('end', answer);
+			});
+			forwarded.end(Buffer.concat(chunks));
+		});
 		return true;
 	});
 	servers.push(gateway);
@@ -212,7 +232,7 @@ describe('service text in outputs and errors (point 1)', () => {
 	it('a reply that echoes the token in every encoding: masked in the output item', async () => {
 		const gateway = await gatewayWithStream((response) => {
 			response.end(`data: ${JSON.stringify({ type: 'text', content: `Done. ${echoes.join('; ')}.` })}\n\n`);
-		});
+		}, { editFirst: true });
 		const { items, leaked } = await runNode('n8n-nodes-nemovideo.nemoFaceSwap', { ...FACE_SWAP, result: 'none' }, gateway.url);
 		expect(items[0].json.error).toBeUndefined();
 		expect(items[0].json.message).toMatch(/^Done\. raw \[redacted\]; url \[redacted\];/);
@@ -413,7 +433,7 @@ describe('GUI talk, worded for the Result setting (point 9)', () => {
 	])('Result %s', async (resultSetting, message) => {
 		const gateway = await gatewayWithStream((response) => {
 			response.end(`data: ${JSON.stringify({ type: 'text', content: 'Swapped the face. 请点击右上角的导出按钮。' })}\n\n`);
-		});
+		}, { editFirst: true });
 		const result = await runNodes(
 			singleNode('n8n-nodes-nemovideo.nemoFaceSwap', { videoSource: 'binary', videoBinaryProperty: 'data', faceSource: 'binary', faceBinaryProperty: 'face', result: resultSetting }),
 			{ credentials: { baseUrl: gateway.url, accessToken: '' }, inputItems: [swapItem(0)] },
