@@ -53,11 +53,11 @@ const ACCEPTED = [
 	},
 	{
 		rule: '@n8n/community-nodes/require-node-api-error',
-		file: /(^|\/)nodes\/shared\/(client\/[\w-]+|n8n\/(edit-flow|export-flow))\.(ts|js)$/,
+		file: /(^|\/)nodes\/shared\/(client\/[\w-]+|n8n\/(edit-flow|export-flow|trial-token))\.(ts|js)$/,
 		reason:
 			'errors are wrapped once, at the edge: the client core (no n8n import) throws NemoApiError, and ' +
 			'nodes/shared/n8n/node-errors.ts turns every item\'s error into a NodeApiError / NodeOperationError (the rule ' +
-			'cannot follow that); edit-flow and export-flow rethrow such an error unchanged for that one wrapping.',
+			'cannot follow that); edit-flow, export-flow and trial-token rethrow such an error unchanged for that one wrapping.',
 	},
 	{
 		rule: 'n8n-nodes-base/node-param-default-missing',

@@ -3,6 +3,7 @@
  * `trialToken` field, n8n persists it (test/harness's credentials helper does what n8n's does),
  * and every later run, in any process, uses it instead of asking the service again.
  */
+import { randomUUID } from 'node:crypto';
 import { Logger } from '@n8n/backend-common';
 import { type Simulator, FAST_TIMINGS, startSimulator } from '../support/simulator';
 import { NODE_TYPES, runNodes, singleNode, useFastClientTuning } from './support';
@@ -28,7 +29,8 @@ describe('the trial token n8n keeps', () => {
 	it('is got once, stored in the credential, and reused by the next runs even when the service answers a repeat request with 429', async () => {
 		// "1 token / client / 7 days": a repeat request for a still-valid token is refused.
 		sim.configure({ repeatTokenRequest: '429' });
-		let stored: Record<string, unknown> = { baseUrl: sim.url, accessToken: '' };
+		// a client id the simulator has not seen in this file's other tests
+		let stored: Record<string, unknown> = { baseUrl: sim.url, accessToken: '', clientId: randomUUID() };
 		for (let run = 1; run <= 5; run++) {
 			// runNodes starts each run with an empty in-process cache, as a new `n8n execute` does
 			const result = await runNodes(credits(), { credentials: stored });
@@ -84,7 +86,8 @@ describe('the trial token n8n keeps', () => {
 
 	it('is used by the credential\'s Test button instead of asking again', async () => {
 		sim.configure({ repeatTokenRequest: '429' });
-		const first = await runNodes(credits(), { credentials: { baseUrl: sim.url, accessToken: '' } });
+		const first = await runNodes(credits(), { credentials: { baseUrl: sim.url, accessToken: '', clientId: randomUUID() } });
+		expect(first.error).toBeUndefined();
 		const kept = first.storedCredentials('nemoApi') as Record<string, unknown>;
 		const tested = await testCredentials({ type: 'nemoApi', data: kept as never, credentialTypes: [new NemoApi()], nodeTypes: NODE_TYPES });
 		expect(tested).toEqual({ status: 'OK', message: `Connected: ${FAST_TIMINGS.anonymousCredits} credits available.` });
