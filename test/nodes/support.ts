@@ -6,7 +6,7 @@ import { NemoEdit } from '../../nodes/NemoEdit/NemoEdit.node';
 import { NemoExport } from '../../nodes/NemoExport/NemoExport.node';
 import { NemoFaceSwap } from '../../nodes/NemoFaceSwap/NemoFaceSwap.node';
 import { NemoUpload } from '../../nodes/NemoUpload/NemoUpload.node';
-import { clearTokenCache } from '../../nodes/shared/client';
+import { clearRateLimiters, clearTokenCache } from '../../nodes/shared/client';
 import { type HarnessInputItem, type RunWorkflowOptions, type WorkflowJson, loadWorkflow, runWorkflow } from '../harness';
 import { FAST_CLIENT_TUNING } from '../support/simulator';
 import { recordCredentialTokens, recordRun } from '../reliability/leak-sink';
@@ -56,6 +56,7 @@ export function runNodes(
 	options: Omit<RunWorkflowOptions, 'workflow' | 'nodeTypes' | 'credentialTypes' | 'credentials'> & { credentials: Record<string, unknown> },
 ) {
 	clearTokenCache();
+	clearRateLimiters(); // one test's 429s must not slow the next
 	recordCredentialTokens(options.credentials); // token-leak check (test/reliability/leak-sink.ts)
 	return runWorkflow({
 		...options,

@@ -97,16 +97,21 @@ export function analyseRun(
 	const lost = Math.max(0, inputs - items.length);
 	if (items.length !== inputs) problems.push(`${inputs} inputs but ${items.length} outputs`);
 	// Every item sends at most one message: more /run_sse requests than items would be a re-send.
-	const sends = sim.requests.filter((request) => request.path === '/run_sse').length;
+	const sends = sim.requests.filter(isMessageSend).length;
 	if (sends > inputs) problems.push(`${sends} messages sent for ${inputs} items`);
 	return { inputs, results, errorItems, lost, doubleSends: doubleSends(sim), messages: sim.messages.length, errors, problems };
 }
 
 /** Sessions that were sent more than one message: by the service's record of accepted messages, and by /run_sse requests. */
+/** A /run_sse request, unless it was refused with an error status (no stream: not accepted, not charged). */
+function isMessageSend(request: Simulator['requests'][number]): boolean {
+	return request.path === '/run_sse' && !(typeof request.status === 'number' && request.status >= 400);
+}
+
 export function doubleSends(sim: Simulator): number {
 	const count = new Map<string, number>();
 	for (const request of sim.requests) {
-		if (request.path !== '/run_sse') continue;
+		if (!isMessageSend(request)) continue;
 		const sessionId = (request.json as { session_id?: unknown } | undefined)?.session_id;
 		// A request reset before its body was read names no session (analyseRun counts those: at most one per item).
 		if (sessionId === undefined) continue;

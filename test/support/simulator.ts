@@ -14,6 +14,9 @@ export interface RecordedRequest {
 	json?: unknown;
 	bodyBytes: number;
 	status?: number;
+	endpoint?: string | null;
+	startedAt?: number;
+	endedAt?: number | null;
 }
 
 export interface Simulator {

@@ -3,6 +3,7 @@ import { sleep } from './abort';
 import type { TokenProvider } from './auth';
 import { inferErrorCode } from './envelope';
 import { NemoApiError, apiError } from './errors';
+import { DEFAULT_MAX_RATE_LIMIT_RETRIES } from './rate-limit';
 import {
 	type ApiRequest,
 	type HttpTransport,
@@ -26,9 +27,15 @@ export interface RetryOptions {
 	rateLimitWaitMs: number;
 	/** Upper bound on a server's Retry-After. */
 	maxRateLimitWaitMs: number;
+	/** Times the rate limiter sends a refused (429) request again before it fails (rate-limit.ts). */
+	maxRateLimitRetries: number;
 }
 
-export const DEFAULT_RETRY_OPTIONS: RetryOptions = { rateLimitWaitMs: 30_000, maxRateLimitWaitMs: 120_000 };
+export const DEFAULT_RETRY_OPTIONS: RetryOptions = {
+	rateLimitWaitMs: 30_000,
+	maxRateLimitWaitMs: 120_000,
+	maxRateLimitRetries: DEFAULT_MAX_RATE_LIMIT_RETRIES,
+};
 
 export interface RawBody {
 	stream: Readable;
@@ -78,7 +85,8 @@ export class ApiCaller {
 					continue;
 				}
 			}
-			if (code === 429 && !retriedRateLimit && request.retryRateLimit !== false) {
+			// (issue 14) a 429 the rate limiter already sent again as often as it may is not retried here
+			if (code === 429 && !retriedRateLimit && request.retryRateLimit !== false && !answer.rateLimitRetried) {
 				retriedRateLimit = true;
 				await sleep(this.rateLimitWait(answer), request.signal, request.operation);
 				continue;
@@ -143,7 +151,7 @@ export class ApiCaller {
 					continue;
 				}
 			}
-			if (answer.status === 429 && !retriedRateLimit) {
+			if (answer.status === 429 && !retriedRateLimit && !answer.rateLimitRetried) {
 				retriedRateLimit = true;
 				answer.body.resume();
 				await sleep(this.rateLimitWait({ status: answer.status, headers: answer.headers, outcome: { ok: false } }), options.signal, options.operation);

@@ -2,6 +2,7 @@
 export { NemoClient, type NemoClientOptions, type SessionHandle } from './client';
 export { NemoApiError, amendError, isNemoApiError, inputError, cancelledError, type NemoErrorKind } from './errors';
 export { deriveClientId, clearTokenCache } from './auth';
+export { clearRateLimiters } from './rate-limit';
 export { redactSecrets, registerSecret } from './redact';
 export { checkSessionId, type SessionState } from './session-state';
 export { UPLOAD_CHUNK_BYTES, checkFile, checkMediaUrl, type UploadedFile } from './upload';
