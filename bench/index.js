@@ -132,7 +132,10 @@ async function main() {
 	results.notes = require('./notes').notesFor(results);
 	if (args.json) fs.writeFileSync(args.json, JSON.stringify(results, null, 1));
 	const { markdown, targets } = buildReport(results);
-	fs.writeFileSync(args.out, markdown);
+	// the Scale section is written by bench/scale.js (npm run bench:scale): keep it
+	const { existingSection } = require('./scale');
+	const scale = fs.existsSync(args.out) ? existingSection(fs.readFileSync(args.out, 'utf8')) : '';
+	fs.writeFileSync(args.out, scale ? `${markdown.trimEnd()}\n\n${scale}\n` : markdown);
 	log(`wrote ${path.relative(process.cwd(), args.out) || args.out} in ${(results.totalSec / 60).toFixed(1)} min total`);
 	for (const t of targets) console.log(`  ${t.ok ? 'met   ' : 'MISSED'}  ${t.name}: ${t.measured} (target ${t.target})`);
 }
