@@ -226,32 +226,28 @@ class N8nInstance {
 
 	/**
 	 * `n8n import:workflow`: full workflow objects, each with a fixed `id` (tests refer to
-	 * workflows by id). Imported workflows are inactive (see activate()), unless activeFromJson
-	 * (queue mode): then those with `active: true` are active at once, without a CLI call each.
+	 * workflows by id). Imported workflows are inactive; see activate().
 	 * @param {Array<Record<string, any>>} workflows
-	 * @param {{ activeFromJson?: boolean }} [o]
 	 */
-	async importWorkflows(workflows, o = {}) {
+	async importWorkflows(workflows) {
 		for (const w of workflows) {
 			if (!w.id) throw new Error(`workflow "${w.name}" has no id: give every imported workflow a fixed id`);
 		}
-		// queue mode only (1.x and 2.x): `--activeState=fromJson` activates the workflows marked active
-		return this.importJson('workflow', workflows, o.activeFromJson ? ['--activeState=fromJson'] : []);
+		return this.importJson('workflow', workflows);
 	}
 
 	/**
 	 * @param {'credentials' | 'workflow'} kind
 	 * @param {Array<Record<string, any>>} items
-	 * @param {string[]} [flags]
 	 */
-	async importJson(kind, items, flags = []) {
+	async importJson(kind, items) {
 		if (!Array.isArray(items)) throw new Error(`import ${kind}: pass an array`);
 		const t = Date.now();
 		const dir = path.join(this.userFolder, 'import');
 		fs.mkdirSync(dir, { recursive: true });
 		const file = path.join(dir, `${kind}-${this.seq()}.json`);
 		fs.writeFileSync(file, JSON.stringify(items, null, 2));
-		const r = await this.cli([`import:${kind}`, `--input=${file}`, ...flags]);
+		const r = await this.cli([`import:${kind}`, `--input=${file}`]);
 		// Both versions print "Successfully imported N workflow(s)/credential(s)."; an import
 		// that fails validation may still exit 0, so check the sentence.
 		if (!/Successfully imported/i.test(r.stdout)) {

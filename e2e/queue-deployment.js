@@ -72,14 +72,15 @@ async function createQueueDeployment(which, o) {
 			/** @param {string} sql */
 			query: (sql) => query(pg, DATABASE, sql),
 			/**
-			 * Imports workflows and activates them. 1.x: `import:workflow --activeState=fromJson` (one
-			 * CLI call); 2.x: that import leaves webhooks unregistered here, so one `publish:workflow` each.
+			 * Imports workflows (`n8n import:workflow`) and activates them with the one UPDATE that
+			 * `publish:workflow` (2.x) and `update:workflow --active=true` (1.x) make, for all of them at
+			 * once: each of those CLI calls boots n8n (5–30 s here). Before start().
 			 * @param {Array<Record<string, any>>} workflows
 			 */
 			async importActive(workflows) {
-				if (major < 2) return main.importWorkflows(workflows.map((w) => ({ ...w, active: true })), { activeFromJson: true });
 				await main.importWorkflows(workflows);
-				for (const w of workflows) await main.activate(w.id);
+				const ids = workflows.map((w) => `'${String(w.id).replace(/'/g, "''")}'`).join(', ');
+				await query(pg, DATABASE, `UPDATE workflow_entity SET active = true, "activeVersionId" = "versionId" WHERE id IN (${ids})`);
 			},
 			/**
 			 * Main and the first `workers` workers (default all), at the same time.
