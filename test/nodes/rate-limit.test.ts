@@ -91,3 +91,13 @@ it('fails an item after the documented number of retries (6) when the service ke
 	await elsewhere.body?.cancel();
 	await result.cleanup();
 }, 20_000);
+
+it('holds 70 edits open at once at Items at Once 70 (the connection pool does not cap what the items may run)', async () => {
+	sim.configure({ sseDurationMs: 2500, heartbeatIntervalMs: 500 });
+	const inputs = Array.from({ length: 70 }, (_, i) => swapItem(i));
+	const result = await runNodes(batch(70), { credentials, inputItems: inputs });
+	const items = result.nodeOutput('Nemo Face Swap');
+	expect(items.filter((item) => item.json.error)).toEqual([]);
+	expect(maxAcceptedStreamsAtOnce()).toBe(70);
+	await result.cleanup();
+}, 30_000);

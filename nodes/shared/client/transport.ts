@@ -93,7 +93,9 @@ export class HttpTransport {
 		this.basePath = base.pathname.replace(/\/$/, '');
 		this.ownsDispatcher = !options.dispatcher;
 		this.dispatcher =
-			options.dispatcher ?? new Agent({ keepAliveTimeout: 4_000, keepAliveMaxTimeout: 30_000, connections: 64 });
+			// No cap on connections (issue 14): Items at Once already bounds the requests in flight, one per
+			// item, and a cap below it would queue edit streams of items that are meant to run (200 in flight).
+			options.dispatcher ?? new Agent({ keepAliveTimeout: 4_000, keepAliveMaxTimeout: 30_000 });
 	}
 
 	get clientId(): string | undefined {
