@@ -71,7 +71,7 @@ async function main() {
 		// Re-render the report of an earlier run (its --json file): same figures, current report text.
 		const earlier = JSON.parse(fs.readFileSync(args.from, 'utf8'));
 		earlier.notes = require('./notes').notesFor(earlier);
-		fs.writeFileSync(args.out, buildReport(earlier).markdown);
+		writeKeepingScale(args.out, buildReport(earlier).markdown);
 		console.log(`wrote ${args.out} from ${args.from}`);
 		return;
 	}
@@ -132,9 +132,19 @@ async function main() {
 	results.notes = require('./notes').notesFor(results);
 	if (args.json) fs.writeFileSync(args.json, JSON.stringify(results, null, 1));
 	const { markdown, targets } = buildReport(results);
-	fs.writeFileSync(args.out, markdown);
+	writeKeepingScale(args.out, markdown);
 	log(`wrote ${path.relative(process.cwd(), args.out) || args.out} in ${(results.totalSec / 60).toFixed(1)} min total`);
 	for (const t of targets) console.log(`  ${t.ok ? 'met   ' : 'MISSED'}  ${t.name}: ${t.measured} (target ${t.target})`);
+}
+
+/**
+ * Writes the report, keeping the Scale section bench/scale.js (npm run bench:scale) wrote there.
+ * @param {string} file @param {string} markdown
+ */
+function writeKeepingScale(file, markdown) {
+	const { existingSection } = require('./scale');
+	const scale = fs.existsSync(file) ? existingSection(fs.readFileSync(file, 'utf8')) : '';
+	fs.writeFileSync(file, scale ? `${markdown.trimEnd()}\n\n${scale}\n` : markdown);
 }
 
 /** What the report says about the machine and the code measured. */

@@ -102,4 +102,50 @@ function creditsWorkflow(o) {
 	};
 }
 
-module.exports = { largeFileWorkflow, proxyReferenceWorkflow, creditsWorkflow };
+/**
+ * Webhook (multipart: the video as `data`, the face photo as `face`) → Nemo Face Swap (binary in,
+ * the MP4 out as binary) → Respond to Webhook with that binary. In queue mode the main receives
+ * the files and answers, a worker runs the swap: the binaries cross processes through n8n's
+ * binary data store (queue mode needs the `database` mode for that).
+ * @param {{ id: string, path: string, credential: { id: string, name: string } }} o
+ */
+function binaryWebhookWorkflow(o) {
+	return {
+		id: o.id,
+		name: `e2e: binary face swap on a webhook (${o.id})`,
+		active: false,
+		settings: { executionOrder: 'v1' },
+		nodes: [
+			{
+				id: 'b1',
+				name: 'Webhook',
+				type: 'n8n-nodes-base.webhook',
+				typeVersion: 2,
+				position: [0, 0],
+				webhookId: 'e2e0b1a2-0000-4000-8000-00000000b1a2',
+				parameters: { httpMethod: 'POST', path: o.path, responseMode: 'responseNode', options: {} },
+			},
+			{
+				id: 'b2',
+				name: 'Nemo Face Swap',
+				type: 'n8n-nodes-nemovideo.nemoFaceSwap',
+				typeVersion: 1,
+				position: [220, 0],
+				parameters: { videoSource: 'binary', videoBinaryProperty: 'data', faceSource: 'binary', faceBinaryProperty: 'face', result: 'binary', sessionId: '', options: {} },
+				credentials: { nemoApi: { ...o.credential } },
+			},
+			{
+				id: 'b3',
+				name: 'Respond with the MP4',
+				type: 'n8n-nodes-base.respondToWebhook',
+				typeVersion: 1.1,
+				position: [440, 0],
+				parameters: { respondWith: 'binary', responseDataSource: 'set', inputFieldName: 'data', options: {} },
+			},
+		],
+		connections: { ...link('Webhook', 'Nemo Face Swap'), ...link('Nemo Face Swap', 'Respond with the MP4') },
+	};
+}
+
+
+module.exports = { largeFileWorkflow, proxyReferenceWorkflow, creditsWorkflow, binaryWebhookWorkflow };

@@ -338,14 +338,86 @@ class N8nInstance {
 	 * @returns {Promise<{ baseUrl: string, pid: number, ms: number }>}
 	 */
 	async start(o = {}) {
-		if (this.proc) throw new Error('already started');
 		const t = Date.now();
 		const timeoutMs = o.timeoutMs || 120_000;
 		this.port = o.port || 5678;
 		this.baseUrl = `http://127.0.0.1:${this.port}`;
-		const env = this.env({ N8N_PORT: String(this.port), N8N_RUNNERS_BROKER_PORT: String(await freePort()) });
+		const deadline = Date.now() + timeoutMs;
+		const { child, text, exited } = await this.spawnServer(['start'], { N8N_PORT: String(this.port) }, o.echo);
+		let healthy = false;
+		try {
+			for (;;) {
+				if (exited()) throw new Error(`n8n start ${exited()} before it was ready:\n${tail(text())}`);
+				if (!healthy) {
+					healthy = await request(`${this.baseUrl}/healthz`, { timeoutMs: 2000 })
+						.then((r) => r.status === 200)
+						.catch(() => false);
+				}
+				if (healthy && /Editor is now accessible via/.test(text())) break;
+				if (Date.now() > deadline) throw new Error(`n8n start not ready after ${timeoutMs} ms:\n${tail(text())}`);
+				await new Promise((r) => setTimeout(r, 250));
+			}
+			for (const w of o.webhooks || []) {
+				const spec = typeof w === 'string' ? parseHookSpec(w) : w;
+				await this.waitForWebhook(spec.path, { method: spec.method, timeoutMs: Math.max(5000, deadline - Date.now()) });
+			}
+		} catch (e) {
+			await this.stop();
+			throw e;
+		}
+		const ms = Date.now() - t;
+		this.log(`started on ${this.baseUrl} in ${ms} ms (pid ${child.pid})`);
+		return { baseUrl: this.baseUrl, pid: /** @type {number} */ (child.pid), ms };
+	}
+
+	/**
+	 * `n8n worker --concurrency=N` in the background (queue mode: the env must carry
+	 * EXECUTIONS_MODE=queue, Redis and the shared database). Resolves once its health check
+	 * (QUEUE_HEALTH_CHECK_ACTIVE on a port of its own) answers /healthz.
+	 * @param {{ concurrency?: number, timeoutMs?: number }} [o]
+	 */
+	async startWorker(o = {}) {
+		const t = Date.now();
+		const timeoutMs = o.timeoutMs || 120_000;
+		this.port = await freePort();
+		this.baseUrl = `http://127.0.0.1:${this.port}`;
+		const { child, text, exited } = await this.spawnServer(['worker', `--concurrency=${o.concurrency || 10}`], {
+			QUEUE_HEALTH_CHECK_ACTIVE: 'true',
+			QUEUE_HEALTH_CHECK_PORT: String(this.port),
+			N8N_WORKER_SERVER_ADDRESS: '127.0.0.1',
+		});
+		const deadline = Date.now() + timeoutMs;
+		try {
+			for (;;) {
+				if (exited()) throw new Error(`n8n worker ${exited()} before it was ready:\n${tail(text())}`);
+				const ok = await request(`${this.baseUrl}/healthz`, { timeoutMs: 2000 })
+					.then((r) => r.status === 200)
+					.catch(() => false);
+				if (ok) break;
+				if (Date.now() > deadline) throw new Error(`n8n worker not ready after ${timeoutMs} ms:\n${tail(text())}`);
+				await new Promise((r) => setTimeout(r, 250));
+			}
+		} catch (e) {
+			await this.stop();
+			throw e;
+		}
+		const ms = Date.now() - t;
+		this.log(`worker ready in ${ms} ms (pid ${child.pid}, health ${this.baseUrl})`);
+		return { pid: /** @type {number} */ (child.pid), ms };
+	}
+
+	/**
+	 * Spawns a long-running n8n command (`start`, `worker`) in its own process group, its output
+	 * kept in logLines and the user folder's n8n-start.log, its memory sampled.
+	 * @param {string[]} args
+	 * @param {Record<string, string>} extraEnv
+	 * @param {boolean} [echo]
+	 */
+	async spawnServer(args, extraEnv, echo) {
+		if (this.proc) throw new Error('already started');
+		const env = this.env({ ...extraEnv, N8N_RUNNERS_BROKER_PORT: String(await freePort()) });
 		const logFd = fs.openSync(this.logFile, 'a');
-		const child = spawn(this.host.nodeBin, [this.host.n8nBin, 'start'], {
+		const child = spawn(this.host.nodeBin, [this.host.n8nBin, ...args], {
 			cwd: this.userFolder,
 			env,
 			stdio: ['ignore', 'pipe', 'pipe'],
@@ -356,7 +428,7 @@ class N8nInstance {
 		let exited = /** @type {string | undefined} */ (undefined);
 		const onData = (/** @type {Buffer} */ b) => {
 			fs.writeSync(logFd, b);
-			if (o.echo) process.stdout.write(b);
+			if (echo) process.stdout.write(b);
 			text += b.toString('utf8');
 			this.remember(b.toString('utf8'));
 		};
@@ -372,35 +444,10 @@ class N8nInstance {
 		});
 		this.startText = () => text;
 		this.exited = () => exited;
-		if (!child.pid) throw new Error('n8n start did not spawn');
+		if (!child.pid) throw new Error(`n8n ${args[0]} did not spawn`);
 		track(child.pid); // killed with us if the harness is interrupted
 		this.sampler = sampleMemory(child.pid, 500);
-
-		const deadline = Date.now() + timeoutMs;
-		let healthy = false;
-		try {
-			for (;;) {
-				if (exited) throw new Error(`n8n start ${exited} before it was ready:\n${tail(text)}`);
-				if (!healthy) {
-					healthy = await request(`${this.baseUrl}/healthz`, { timeoutMs: 2000 })
-						.then((r) => r.status === 200)
-						.catch(() => false);
-				}
-				if (healthy && /Editor is now accessible via/.test(text)) break;
-				if (Date.now() > deadline) throw new Error(`n8n start not ready after ${timeoutMs} ms:\n${tail(text)}`);
-				await new Promise((r) => setTimeout(r, 250));
-			}
-			for (const w of o.webhooks || []) {
-				const spec = typeof w === 'string' ? parseHookSpec(w) : w;
-				await this.waitForWebhook(spec.path, { method: spec.method, timeoutMs: Math.max(5000, deadline - Date.now()) });
-			}
-		} catch (e) {
-			await this.stop();
-			throw e;
-		}
-		const ms = Date.now() - t;
-		this.log(`started on ${this.baseUrl} in ${ms} ms (pid ${child.pid})`);
-		return { baseUrl: this.baseUrl, pid: child.pid, ms };
+		return { child, text: () => text, exited: () => exited };
 	}
 
 	/**

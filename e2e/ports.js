@@ -23,19 +23,20 @@ function freePort() {
 }
 
 /**
- * One HTTP request on loopback; resolves with status and body text (no throw on 4xx/5xx).
+ * One HTTP request on loopback; resolves with status and body text, and the raw bytes (no throw on 4xx/5xx).
  * @param {string} url
  * @param {{ method?: string, headers?: Record<string, string>, body?: string | Buffer, timeoutMs?: number }} [o]
- * @returns {Promise<{ status: number, headers: import('node:http').IncomingHttpHeaders, body: string }>}
+ * @returns {Promise<{ status: number, headers: import('node:http').IncomingHttpHeaders, body: string, bytes: Buffer }>}
  */
 function request(url, o = {}) {
 	return new Promise((resolve, reject) => {
 		const req = http.request(url, { method: o.method || 'GET', headers: o.headers, timeout: o.timeoutMs || 30_000 }, (res) => {
 			/** @type {Buffer[]} */ const chunks = [];
 			res.on('data', (c) => chunks.push(c));
-			res.on('end', () =>
-				resolve({ status: res.statusCode || 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }),
-			);
+			res.on('end', () => {
+				const bytes = Buffer.concat(chunks);
+				resolve({ status: res.statusCode || 0, headers: res.headers, body: bytes.toString('utf8'), bytes });
+			});
 		});
 		req.on('timeout', () => req.destroy(new Error(`timeout after ${o.timeoutMs || 30_000} ms: ${url}`)));
 		req.on('error', reject);

@@ -30,7 +30,10 @@
  * @property {boolean} agentFinalText      agent form: after partial text chunks, repeat the whole text as one final non-partial event (as agent servers do)
  * @property {number} urlFetchTimeoutMs    timeout for downloading one URL upload
  * @property {number} maxRecordedRequests  oldest request records are dropped beyond this (long benchmarks)
+ * @property {import('./rate-limits').RateLimitConfig | null} rateLimit  per-token limits (rate-limits.js); null: none
  */
+
+const { validRateLimit } = require('./rate-limits');
 
 /** @type {SimConfig} */
 const DEFAULTS = Object.freeze({
@@ -56,6 +59,7 @@ const DEFAULTS = Object.freeze({
 	agentFinalText: true,
 	urlFetchTimeoutMs: 10_000,
 	maxRecordedRequests: 100_000,
+	rateLimit: null,
 });
 
 /** @param {unknown} v */
@@ -89,6 +93,7 @@ const VALIDATORS = {
 	agentFinalText: [(v) => typeof v === 'boolean', 'a boolean'],
 	urlFetchTimeoutMs: [positive, 'a number > 0'],
 	maxRecordedRequests: [positive, 'a number > 0'],
+	rateLimit: [validRateLimit, 'null or { concurrentStreams?, requestsPerMinute?, windowMs?, retryAfterSec? } of numbers >= 0'],
 };
 
 /**

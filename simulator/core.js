@@ -13,6 +13,7 @@ const { Accounts } = require('./accounts');
 const { Sessions } = require('./sessions');
 const { Renders } = require('./renders');
 const { requireFfmpeg } = require('./media');
+const { RateLimits } = require('./rate-limits');
 
 class Core {
 	/**
@@ -29,6 +30,7 @@ class Core {
 		this.accounts = new Accounts();
 		this.sessions = new Sessions();
 		this.renders = new Renders(this);
+		this.rateLimits = new RateLimits();
 		/** API origin, set once listening */
 		this.url = '';
 		/** CDN origin, set once listening */
@@ -46,6 +48,7 @@ class Core {
 	reset() {
 		this.recorder.reset();
 		this.faults.clear();
+		this.rateLimits.reset();
 		this.renders.rotation = 0;
 	}
 }

@@ -3,7 +3,7 @@
  * The API origin's route table and dispatcher. Order of events for a request:
  * record it, match the route, take the fault rules that hit it, apply the
  * configured responseDelayMs and the request-level faults (delayHeadersMs,
- * reset, hang, code, status), then run the handler. Errors a handler throws are
+ * reset, hang, code, status), the per-token rate limits (rate-limits.js), then run the handler. Errors a handler throws are
  * answered in the endpoint's envelope. /__sim/ goes to the admin API, unrecorded.
  */
 const { ApiError, SimulatorClosedError } = require('./errors');
@@ -143,6 +143,7 @@ function handleApiRequest(sim, req, res) {
 				await readJson(ctx).catch(() => undefined);
 			}
 			if (fault.code !== undefined) throw new ApiError(fault.code, fault.message, { status: fault.status });
+			sim.rateLimits.admit(ctx, sim.config.rateLimit);
 			if (fault.status !== undefined) {
 				ctx.closeConnection = !req.complete;
 				sendRaw(ctx, fault.status, fault.body !== undefined ? fault.body : defaultErrorPage(fault.status), fault.contentType || (fault.body !== undefined ? 'text/plain; charset=utf-8' : 'text/html'));

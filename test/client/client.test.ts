@@ -426,14 +426,27 @@ describe('render', () => {
 });
 
 describe('rate limits and transport', () => {
-	it('waits after a 429 and retries once; a second 429 is reported', async () => {
+	it('waits after a 429 and sends again, up to 6 times (rate-limit.ts); a 7th 429 is reported', async () => {
 		const client = clientFor(sim);
-		sim.addFault({ endpoint: 'credits', code: 429 });
+		sim.addFault({ endpoint: 'credits', code: 429, times: 6 });
 		expect((await client.getCredits()).available).toBeGreaterThan(0);
-		sim.addFault({ endpoint: 'credits', code: 429, times: 2 });
+		sim.addFault({ endpoint: 'credits', code: 429, times: 7 });
+		const before = apiRequests().length;
 		const error = await failure(client.getCredits());
 		expect(error.code).toBe(429);
 		expect(error.description).toMatch(/Items at Once/);
+		expect(apiRequests().slice(before).filter((r) => r.path.startsWith('/api/credits'))).toHaveLength(7);
+		await client.close();
+	});
+
+	it('sends a message refused with 429 (not accepted, not charged) again after the wait, and it counts once', async () => {
+		const client = clientFor(sim);
+		const sessionId = await sessionWithMedia(client);
+		sim.addFault({ endpoint: 'sse', code: 429, times: 2 });
+		const result = await client.sendMessage(sessionId, 'swap the face');
+		expect(result.changes.length + result.message.length).toBeGreaterThan(0);
+		expect(apiRequests().filter((r) => r.path === '/run_sse').map((r) => r.status)).toEqual([429, 429, 200]);
+		expect(sim.messages).toHaveLength(1);
 		await client.close();
 	});
 

@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import { NemoClient, type NemoApiError, type NemoClientOptions, clearTokenCache } from '../../nodes/shared/client';
+import { NemoClient, type NemoApiError, type NemoClientOptions, clearTokenCache, clearRateLimiters } from '../../nodes/shared/client';
 import type { FileToUpload } from '../../nodes/shared/client';
 import { FAST_CLIENT_TUNING, type Simulator } from '../support/simulator';
 import { watchClient } from '../reliability/leak-sink';
@@ -20,6 +20,7 @@ export function clientFor(sim: Simulator, options: Partial<NemoClientOptions> = 
 /** Every test starts without cached trial tokens (each simulator knows only its own). */
 export function freshTokens(): void {
 	clearTokenCache();
+	clearRateLimiters();
 }
 
 /** A small file with the right magic bytes for its type, made in memory. */

@@ -6,7 +6,7 @@ import { NemoEdit } from '../../nodes/NemoEdit/NemoEdit.node';
 import { NemoExport } from '../../nodes/NemoExport/NemoExport.node';
 import { NemoFaceSwap } from '../../nodes/NemoFaceSwap/NemoFaceSwap.node';
 import { NemoUpload } from '../../nodes/NemoUpload/NemoUpload.node';
-import { clearTokenCache } from '../../nodes/shared/client';
+import { clearRateLimiters, clearTokenCache } from '../../nodes/shared/client';
 import { type HarnessInputItem, type RunWorkflowOptions, type WorkflowJson, loadWorkflow, runWorkflow } from '../harness';
 import { FAST_CLIENT_TUNING } from '../support/simulator';
 
@@ -65,6 +65,7 @@ export function runNodes(
 	options: Omit<RunWorkflowOptions, 'workflow' | 'nodeTypes' | 'credentialTypes' | 'credentials'> & { credentials: Record<string, unknown> },
 ) {
 	clearTokenCache();
+	clearRateLimiters(); // one test's 429s must not slow the next
 	const credentials = clientTuning && options.credentials.tuning === undefined ? { ...options.credentials, tuning: JSON.stringify(clientTuning) } : options.credentials;
 	return runWorkflow({
 		...options,

@@ -181,7 +181,8 @@ describe('the token stays out of what the nodes emit, even when the service echo
 
 	it.each([
 		['an error message', 'credits', { code: 1001, message: `Token ${TOKEN} is invalid or expired` }, 'n8n-nodes-nemovideo.nemoCredits'],
-		['an error with the Authorization header', 'credits', { code: 429, message: `Rate limited for Authorization: Bearer ${TOKEN}`, times: 5 }, 'n8n-nodes-nemovideo.nemoCredits'],
+		// times: more than the rate limiter's first try and 6 retries, so the 429 reaches the output
+		['an error with the Authorization header', 'credits', { code: 429, message: `Rate limited for Authorization: Bearer ${TOKEN}`, times: 10 }, 'n8n-nodes-nemovideo.nemoCredits'],
 		['an error event mid-stream', 'sse', { errorEvent: { error: `session token ${TOKEN} expired mid-stream` } }, 'n8n-nodes-nemovideo.nemoFaceSwap'],
 		['a malformed answer', 'state', { status: 500, body: `{"error":"internal: token=${TOKEN}"`, contentType: 'application/json' }, 'n8n-nodes-nemovideo.nemoFaceSwap'],
 	] as const)('in %s', async (_name, endpoint, fault, type) => {

@@ -3,6 +3,7 @@ import { sleep } from './abort';
 import type { TokenProvider } from './auth';
 import { inferErrorCode } from './envelope';
 import { NemoApiError, apiError, cancelledError, isNemoApiError } from './errors';
+import { DEFAULT_MAX_RATE_LIMIT_RETRIES } from './rate-limit';
 import {
 	type ApiRequest,
 	type HttpTransport,
@@ -28,9 +29,15 @@ export interface RetryOptions {
 	rateLimitWaitMs: number;
 	/** Upper bound on a server's Retry-After. */
 	maxRateLimitWaitMs: number;
+	/** Times the rate limiter sends a refused (429) request again before it fails (rate-limit.ts). */
+	maxRateLimitRetries: number;
 }
 
-export const DEFAULT_RETRY_OPTIONS: RetryOptions = { rateLimitWaitMs: 30_000, maxRateLimitWaitMs: 120_000 };
+export const DEFAULT_RETRY_OPTIONS: RetryOptions = {
+	rateLimitWaitMs: 30_000,
+	maxRateLimitWaitMs: 120_000,
+	maxRateLimitRetries: DEFAULT_MAX_RATE_LIMIT_RETRIES,
+};
 
 export interface RawBody {
 	stream: Readable;
@@ -125,7 +132,8 @@ export class ApiCaller {
 				return true;
 			}
 		}
-		if (code === 429 && !attempt.retriedRateLimit && request.retryRateLimit !== false) {
+		// (issue 14) a 429 the rate limiter already sent again as often as it may is not retried here
+		if (code === 429 && !attempt.retriedRateLimit && request.retryRateLimit !== false && !answer.rateLimitRetried) {
 			attempt.retriedRateLimit = true;
 			const waitMs = this.rateLimitWait(answer);
 			this.log('info', `NemoVideo rate-limited ${request.operation} (429); retrying once in ${Math.round(waitMs / 1000)} s`, { operation: request.operation, waitMs });
@@ -166,7 +174,7 @@ export class ApiCaller {
 				cause: error,
 			});
 		}
-		const refused = (): JsonAnswer => ({ status: answer.status, headers: answer.headers, outcome: { ok: false, code: answer.status } });
+		const refused = (): JsonAnswer => ({ status: answer.status, headers: answer.headers, outcome: { ok: false, code: answer.status }, rateLimitRetried: answer.rateLimitRetried });
 		if (overflow) {
 			// Past the cap, only the status says anything.
 			if (isRefusalStatus(answer.status)) return refused();
@@ -179,7 +187,7 @@ export class ApiCaller {
 		}
 		const text = Buffer.concat(chunks).toString('utf8');
 		try {
-			return { status: answer.status, headers: answer.headers, outcome: interpretJsonText(text, answer, request.operation) };
+			return { status: answer.status, headers: answer.headers, outcome: interpretJsonText(text, answer, request.operation), rateLimitRetried: answer.rateLimitRetried };
 		} catch (error) {
 			// A page or text instead of a JSON error: the status alone says the message was refused (see isRefusalStatus).
 			if (isNemoApiError(error) && isRefusalStatus(answer.status)) return refused();
@@ -207,7 +215,7 @@ export class ApiCaller {
 					continue;
 				}
 			}
-			if (answer.status === 429 && !retriedRateLimit) {
+			if (answer.status === 429 && !retriedRateLimit && !answer.rateLimitRetried) {
 				retriedRateLimit = true;
 				answer.body.resume();
 				await sleep(this.rateLimitWait({ status: answer.status, headers: answer.headers, outcome: { ok: false } }), options.signal, options.operation);

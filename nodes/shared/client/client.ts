@@ -20,6 +20,7 @@ import type { GuiWording } from './gui-text';
 import { DEFAULT_RECOVERY, type MessageResult, type RecoveryOptions, sendMessage } from './send-message';
 import { type NewSession, type SessionState, createSession, getSessionState } from './session-state';
 import { type Attribution, HttpTransport } from './transport';
+import { rateLimiterFor } from './rate-limit';
 import { type UploadOptions, type UploadedFile, uploadFiles, uploadUrls } from './upload';
 import type { Dispatcher } from 'undici';
 
@@ -63,6 +64,15 @@ export interface SessionHandle {
 	used: boolean;
 }
 
+/** The origin of a Base URL as the limiter keys it (an invalid one is refused by the transport). */
+function originOf(baseUrl: string): string {
+	try {
+		return new URL(baseUrl).origin;
+	} catch {
+		return baseUrl;
+	}
+}
+
 export class NemoClient {
 	readonly api: ApiCaller;
 	readonly clientId: string;
@@ -73,14 +83,19 @@ export class NemoClient {
 
 	constructor(options: NemoClientOptions) {
 		this.clientId = options.clientId?.trim() || deriveClientId(options.clientIdSeed ?? options.baseUrl ?? DEFAULT_BASE_URL);
+		const retry = { ...DEFAULT_RETRY_OPTIONS, ...options.retry };
+		const baseUrl = options.baseUrl?.trim() || DEFAULT_BASE_URL;
 		const transport = new HttpTransport({
-			baseUrl: options.baseUrl?.trim() || DEFAULT_BASE_URL,
+			baseUrl,
 			attribution: options.attribution,
 			allowInsecureHttp: options.allowInsecureHttp,
 			clientId: this.clientId,
 			headersTimeoutMs: options.timeouts?.headersMs,
 			bodyTimeoutMs: options.timeouts?.bodyMs,
 			dispatcher: options.dispatcher,
+			// issue 14: one limiter per token in the process, shared by all items and executions
+			rateLimiter: rateLimiterFor(originOf(baseUrl), { accessToken: options.accessToken?.trim(), clientId: this.clientId }),
+			rateLimit: { maxRetries: retry.maxRateLimitRetries, defaultWaitMs: retry.rateLimitWaitMs, maxWaitMs: retry.maxRateLimitWaitMs },
 		});
 		const tokens = new TokenProvider(
 			transport,
@@ -89,7 +104,7 @@ export class NemoClient {
 			options.trialTokens,
 			options.log,
 		);
-		this.api = new ApiCaller(transport, tokens, { ...DEFAULT_RETRY_OPTIONS, ...options.retry }, options.log);
+		this.api = new ApiCaller(transport, tokens, retry, options.log);
 		this.streamLimits = { ...DEFAULT_STREAM_LIMITS, ...options.streamLimits };
 		this.recovery = { ...DEFAULT_RECOVERY, ...options.recovery };
 		this.polling = { ...DEFAULT_POLLING, ...options.polling };

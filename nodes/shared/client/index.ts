@@ -2,6 +2,7 @@
 export { NemoClient, type NemoClientOptions, type SessionHandle } from './client';
 export { NemoApiError, amendError, isNemoApiError, inputError, cancelledError, truncate, type NemoErrorKind } from './errors';
 export { deriveClientId, clearTokenCache, parseTrialTokenAnswer, type TrialToken, type TrialTokenStore } from './auth';
+export { clearRateLimiters } from './rate-limit';
 export { redactDeep, redactSecrets, registerSecret, serviceText } from './redact';
 export { checkSessionId, type SessionState } from './session-state';
 export { UPLOAD_CHUNK_BYTES, checkFile, checkMediaUrl, type UploadedFile } from './upload';

@@ -10,7 +10,9 @@ import { Agent, ProxyAgent, getProxyForUrl } from './vendor';
  * Streaming bodies (uploads, SSE, downloads) pass through unchanged either way.
  */
 
-const POOL_OPTIONS = { keepAliveTimeout: 4_000, keepAliveMaxTimeout: 30_000, connections: 64 } as const;
+// No cap on connections (issue 14): Items at Once already bounds the requests in flight, one per item,
+// and a cap below it would queue edit streams of items that are meant to run (200 in flight).
+const POOL_OPTIONS = { keepAliveTimeout: 4_000, keepAliveMaxTimeout: 30_000 } as const;
 
 export class ProxyRoutingDispatchers {
 	private direct?: Agent;

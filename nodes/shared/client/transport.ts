@@ -6,6 +6,7 @@ import { type Unwrapped, unwrapEnvelope } from './envelope';
 import { NemoApiError, cancelledError, truncate } from './errors';
 import { parseJsonKeepingBigIds, toJsonText } from './json';
 import { ProxyRoutingDispatchers } from './proxy';
+import { type RateLimitOptions, type RateLimiter, retryAfterMs } from './rate-limit';
 
 /**
  * HTTP to the NemoVideo API with undici: one place for the base URL, the headers every request
@@ -38,6 +39,9 @@ export interface TransportOptions {
 	 * direct or through the proxy the environment names (see proxy.ts).
 	 */
 	dispatcher?: Dispatcher;
+	/** The token's limiter (rate-limit.ts): turns for every authorized API request, 429s sent again. */
+	rateLimiter?: RateLimiter;
+	rateLimit?: RateLimitOptions;
 }
 
 export interface ApiRequest {
@@ -57,12 +61,16 @@ export interface ApiRequest {
 	bodyTimeoutMs?: number;
 	/** Keep the answer's numbers exactly as written (the draft goes back to the render): see json.ts. */
 	exactNumbers?: boolean;
+	/** false: a 429 is handed back at once (render polling has its own backoff). */
+	retryRateLimit?: boolean;
 }
 
 export interface JsonAnswer {
 	status: number;
 	headers: Record<string, string | string[] | undefined>;
 	outcome: Unwrapped;
+	/** A 429 the rate limiter already waited out and sent again, as often as it may. */
+	rateLimitRetried?: boolean;
 }
 
 export interface StreamAnswer {
@@ -71,6 +79,8 @@ export interface StreamAnswer {
 	body: Dispatcher.ResponseData['body'];
 	/** The URL that finally answered (after redirects). */
 	url: string;
+	/** A 429 the rate limiter already waited out and sent again, as often as it may. */
+	rateLimitRetried?: boolean;
 }
 
 /** JSON answers are small; anything bigger than this is not the API talking. */
@@ -116,7 +126,12 @@ export class HttpTransport {
 			});
 		}
 		const text = await readTextCapped(answer.body, MAX_JSON_BYTES, request, this.origin);
-		return { status: answer.status, headers: answer.headers, outcome: interpretJsonText(text, answer, request.operation, { exactNumbers: request.exactNumbers }) };
+		return {
+			status: answer.status,
+			headers: answer.headers,
+			outcome: interpretJsonText(text, answer, request.operation, { exactNumbers: request.exactNumbers }),
+			rateLimitRetried: answer.rateLimitRetried,
+		};
 	}
 
 	/** Sends a request and hands back the body as a stream (SSE, downloads). */
@@ -200,7 +215,40 @@ export class HttpTransport {
 		return this.dispatch(request, new URL(this.urlFor(request.path)), accept);
 	}
 
+	/**
+	 * Rate limits (issue 14, rate-limit.ts): an authorized request to the API origin waits for its
+	 * turn on the token's limiter; a 429 is waited out and sent again when its body can be sent
+	 * again (JSON or none; a streamed upload goes back to the caller, which makes its body anew).
+	 */
 	private async dispatch(request: ApiRequest, url: URL, accept: string): Promise<StreamAnswer> {
+		const limiter = this.options.rateLimiter;
+		const limits = this.options.rateLimit;
+		if (!limiter || !limits || !request.token || url.origin !== this.origin) return this.dispatchOnce(request, url, accept);
+		const kind = accept === 'text/event-stream' ? 'stream' : 'call';
+		const replayable = request.body === undefined && request.retryRateLimit !== false;
+		for (let retries = 0; ; retries++) {
+			const permit = await limiter.acquire(kind, request.signal, request.operation);
+			let answer: StreamAnswer;
+			try {
+				answer = await this.dispatchOnce(request, url, accept);
+			} catch (error) {
+				permit.release();
+				throw error;
+			}
+			if (answer.status !== 429) {
+				if (answer.status < 300) limiter.accepted(permit);
+				if (kind === 'stream' && answer.status < 300) releaseWhenClosed(answer.body, permit.release);
+				else permit.release();
+				return answer;
+			}
+			limiter.refused(permit, retryAfterMs(header(answer.headers, 'retry-after'), { defaultWaitMs: limits.defaultWaitMs, maxWaitMs: limits.maxWaitMs }));
+			permit.release();
+			if (!replayable || retries >= limits.maxRetries) return { ...answer, rateLimitRetried: replayable };
+			answer.body.resume();
+		}
+	}
+
+	private async dispatchOnce(request: ApiRequest, url: URL, accept: string): Promise<StreamAnswer> {
 		const headers: Record<string, string> = {
 			accept,
 			'x-skill-source': this.options.attribution.source,
@@ -236,6 +284,13 @@ export class HttpTransport {
 			throw transportError(error, request.operation, url.origin, request.signal);
 		}
 	}
+}
+
+/** A stream holds its slot of the limiter until its body is read to the end, fails or is destroyed. */
+function releaseWhenClosed(body: StreamAnswer['body'], release: () => void): void {
+	body.once('close', release);
+	body.once('end', release);
+	body.once('error', release);
 }
 
 /** Validates the Base URL of the credential: https, or http only for loopback unless allowed. */

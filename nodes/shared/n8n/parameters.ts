@@ -161,9 +161,10 @@ const OPTION_DESCRIPTIONS: Record<OptionName, INodeProperties> = {
 		displayName: 'Items at Once',
 		name: 'itemsAtOnce',
 		type: 'number',
-		typeOptions: { minValue: 1, maxValue: 50 },
+		// 200: a batch of long jobs mostly waits (BENCHMARKS.md: 200 in flight); the rate limiter keeps edits within the token's limit
+		typeOptions: { minValue: 1, maxValue: 200 },
 		default: DEFAULT_ITEMS_AT_ONCE,
-		description: 'How many input items are processed at the same time. Output keeps the input order.',
+		description: 'How many input items are processed at the same time. Output keeps the input order. Edits beyond what NemoVideo allows at once wait their turn.',
 	},
 	timeoutMinutes: {
 		displayName: 'Export Timeout (Minutes)',

@@ -1,0 +1,103 @@
+/**
+ * A batch against a service that rate-limits per token (simulator `rateLimit`): the items share
+ * one limiter (nodes/shared/client/rate-limit.ts), so a batch at 20 at once against a limit of
+ * 5 concurrent edits finishes every item, each instruction sent once, and never holds more than
+ * 5 edit streams open after the first refusals.
+ */
+import { type Simulator, FAST_TIMINGS, startSimulator } from '../support/simulator';
+import { withNode } from '../harness';
+import { pairedIndexes, runNodes, swapItem, useFastClientTuning, workflowFixture } from './support';
+
+let sim: Simulator;
+let credentials: Record<string, unknown>;
+
+beforeAll(async () => {
+	useFastClientTuning();
+	sim = await startSimulator(FAST_TIMINGS);
+});
+afterAll(() => sim.close());
+beforeEach(() => {
+	sim.reset();
+	sim.configure({ ...FAST_TIMINGS, silentRate: 0, rateLimit: null });
+	credentials = { baseUrl: sim.url, accessToken: '' };
+});
+
+const batch = (itemsAtOnce: number) =>
+	withNode(workflowFixture('batch-face-swap'), 'Nemo Face Swap', {
+		onError: 'continueRegularOutput',
+		parameters: { options: { itemsAtOnce } },
+	});
+
+/** The most /run_sse requests the simulator answered 200 that were open at the same moment. */
+function maxAcceptedStreamsAtOnce(): number {
+	const streams = sim.requests.filter((r) => r.endpoint === 'sse' && r.status === 200);
+	let most = 0;
+	for (const a of streams) {
+		most = Math.max(most, streams.filter((b) => b.startedAt! <= a.startedAt! && (b.endedAt ?? Infinity) > a.startedAt!).length);
+	}
+	return most;
+}
+
+it('20 face swaps at 20 at once against a limit of 5 concurrent edits: all 20 done, in order, each sent once', async () => {
+	sim.configure({ sseDurationMs: 250, rateLimit: { concurrentStreams: 5, retryAfterSec: 0.1 } });
+	const inputs = Array.from({ length: 20 }, (_, i) => swapItem(i));
+	const result = await runNodes(batch(20), { credentials, inputItems: inputs });
+	expect(result.error).toBeUndefined();
+	const items = result.nodeOutput('Nemo Face Swap');
+	const failed = items.filter((item) => item.json.error).map((item) => `${pairedIndexes([item])[0]}: ${item.json.error}`);
+	expect(failed).toEqual([]);
+	expect(pairedIndexes(items)).toEqual(inputs.map((_, i) => i));
+	for (const item of items) expect(item.json.videoUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/renders\//);
+	const refused = sim.requests.filter((r) => r.endpoint === 'sse' && r.status === 429).length;
+	expect(refused).toBeGreaterThan(0); // the limit was met...
+	expect(sim.messages).toHaveLength(20); // ...and every instruction went through exactly once
+	expect(maxAcceptedStreamsAtOnce()).toBeLessThanOrEqual(5);
+	await result.cleanup();
+});
+
+it('rides out a requests-per-minute limit: every item done', async () => {
+	sim.configure({ rateLimit: { requestsPerMinute: 25, windowMs: 600 } });
+	const inputs = Array.from({ length: 8 }, (_, i) => swapItem(i));
+	const result = await runNodes(batch(8), { credentials, inputItems: inputs });
+	const items = result.nodeOutput('Nemo Face Swap');
+	expect(items.filter((item) => item.json.error).map((item) => item.json.error)).toEqual([]);
+	expect(sim.requests.some((r) => r.status === 429)).toBe(true);
+	expect(sim.messages).toHaveLength(8);
+	await result.cleanup();
+});
+
+it('fails an item after the documented number of retries (6) when the service keeps refusing, and says so', async () => {
+	// Another n8n (or script) holds the token's only edit slot for the whole run: waiting cannot help.
+	sim.configure({ rateLimit: { concurrentStreams: 1, retryAfterSec: 0.05 }, sseDurationMs: 4000 });
+	const token = 'nmv_usr_rate_limited_test';
+	sim.addToken(token, { credits: 1000 });
+	const sessionId = await fetch(`${sim.url}/api/tasks/me/with-session/nemo_agent`, {
+		method: 'POST',
+		headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+		body: '{}',
+	}).then(async (r) => JSON.parse(await r.text().then((t) => t.replace(/"session_id":(\d+)/, '"session_id":"$1"'))).data.session_id as string);
+	const elsewhere = await fetch(`${sim.url}/run_sse`, {
+		method: 'POST',
+		headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', accept: 'text/event-stream' },
+		body: JSON.stringify({ app_name: 'nemo_agent', user_id: 'me', session_id: sessionId, new_message: { parts: [{ text: 'hello' }] } }),
+	});
+	expect(elsewhere.status).toBe(200);
+	const result = await runNodes(batch(1), { credentials: { baseUrl: sim.url, accessToken: token }, inputItems: [swapItem(0)] });
+	const [item] = result.nodeOutput('Nemo Face Swap');
+	expect(String(item.json.error)).toMatch(/rate limiting requests \(429\) during sending the instruction/);
+	// its first try and 6 retries, all refused; none of them reached the editor or cost anything
+	expect(sim.requests.filter((r) => r.endpoint === 'sse' && r.status === 429)).toHaveLength(7);
+	expect(sim.messages).toHaveLength(1); // only the other client's
+	await elsewhere.body?.cancel();
+	await result.cleanup();
+}, 20_000);
+
+it('holds 70 edits open at once at Items at Once 70 (the connection pool does not cap what the items may run)', async () => {
+	sim.configure({ sseDurationMs: 2500, heartbeatIntervalMs: 500 });
+	const inputs = Array.from({ length: 70 }, (_, i) => swapItem(i));
+	const result = await runNodes(batch(70), { credentials, inputItems: inputs });
+	const items = result.nodeOutput('Nemo Face Swap');
+	expect(items.filter((item) => item.json.error)).toEqual([]);
+	expect(maxAcceptedStreamsAtOnce()).toBe(70);
+	await result.cleanup();
+}, 30_000);
