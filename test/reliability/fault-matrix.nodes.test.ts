@@ -258,7 +258,8 @@ const API_CODES: Row[] = [
 		expected: 'reported',
 		error: /rate limiting requests \(429\) during sending the instruction.* did not accept the instruction for session \d{19}/,
 		advice: /Items at Once/,
-		check: () => expect(apiCalls('/run_sse')).toHaveLength(16),
+		// 2 items × (1 + the rate limiter's 6 retries)
+		check: () => expect(apiCalls('/run_sse')).toHaveLength(14),
 	},
 	// A failed render submit: retried once with a NEW id.
 	{
