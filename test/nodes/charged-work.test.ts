@@ -90,6 +90,18 @@ describe('1. a failure stops the batch without aborting instructions already sen
 		await result.cleanup();
 	});
 
+	it('names the items that finished when the failure is not one of ours (an expression n8n could not evaluate)', async () => {
+		const sessionId = await newSession();
+		// Item 0 sends and finishes; item 1's instruction refers to a node that does not exist (n8n's ExpressionError).
+		const workflow = singleNode('n8n-nodes-nemovideo.nemoEdit', { instruction: '={{ $json.title ? "Add the title " + $json.title : $("No such node").item.json.x }}', result: 'none', options: { itemsAtOnce: 1 } });
+		const result = await runNodes(workflow, { credentials, inputItems: [{ json: { sessionId, title: '"A"' } }, { json: { sessionId } }] });
+		const error = result.nodeError('Nemo')!;
+		expect(error.message).toMatch(/^Item index 1: Referenced node doesn't exist/);
+		expect(sim.messages).toHaveLength(1);
+		expect(error.description).toMatch(new RegExp(`Items that finished before the node stopped \\(don't send them again\\): item 0 \\(session ${sessionId}\\)`));
+		await result.cleanup();
+	});
+
 	it('still aborts items that have not sent their instruction yet', async () => {
 		// Item 1 fails on its input at once; item 0 is still uploading a slow file and has sent nothing.
 		sim.addFault({ endpoint: 'upload', delayHeadersMs: 600 });
