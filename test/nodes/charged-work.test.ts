@@ -4,6 +4,8 @@
  * the output or named in the error; nothing reports success for an edit that did not happen.
  * Through the nodes in n8n's engine, against the simulator made to misbehave in each way.
  */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import type { INodeExecutionData } from 'n8n-workflow';
 import { withNode } from '../harness';
@@ -175,6 +177,28 @@ describe('3. an edit that changed nothing is not reported as success', () => {
 		await result.cleanup();
 	});
 
+	it('Face Swap: a state whose keys come back in another order (as a JSONB column stores them) is no change', async () => {
+		// After the instruction, the state endpoint answers the same state with every object's keys reversed.
+		let sent = false;
+		const proxy = await rewritingProxy(sim.url, (path, text) => {
+			if (path === '/run_sse') sent = true;
+			if (!sent || !path.startsWith('/api/state/')) return text;
+			const parsed = JSON.parse(text.replace(/"(session_id|task_id)":(\d+)/g, '"$1":"$2"')) as { data: { state: unknown } };
+			parsed.data.state = reversedKeys(parsed.data.state);
+			return JSON.stringify(parsed);
+		});
+		try {
+			sim.addFault({ endpoint: 'sse', noEdit: true });
+			const result = await runNodes(continueOnFail(faceSwap()), { credentials: { baseUrl: proxy.url, accessToken: TOKEN }, inputItems: [swapItem(0)] });
+			const [item] = result.nodeOutput('Nemo');
+			expect(item.json.error).toMatch(/^Item index 0: The face swap instruction was sent to session \d{19}, but nothing changed in the session/);
+			expect(renderStarts()).toHaveLength(0);
+			await result.cleanup();
+		} finally {
+			await proxy.close();
+		}
+	});
+
 	it('Nemo Edit: its output carries a warning (an instruction may legitimately change nothing)', async () => {
 		const sessionId = await newSession(['clip.mp4']);
 		sim.addFault({ endpoint: 'sse', noEdit: true });
@@ -287,3 +311,45 @@ describe('7. Export Timeout bounds every read while polling', () => {
 		await result.cleanup();
 	});
 });
+
+function reversedKeys(value: unknown): unknown {
+	if (Array.isArray(value)) return value.map(reversedKeys);
+	if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).reverse().map(([key, inner]) => [key, reversedKeys(inner)]));
+	return value;
+}
+
+/** A reverse proxy to `target` that passes every answer through `rewrite(path, body)` (read whole; JSON answers only). */
+async function rewritingProxy(target: string, rewrite: (path: string, body: string) => string): Promise<{ url: string; close(): Promise<void> }> {
+	const targetUrl = new URL(target);
+	const server = http.createServer((request, response) => {
+		const path = request.url ?? '/';
+		const upstream = http.request({ host: targetUrl.hostname, port: targetUrl.port, method: request.method, path, headers: { ...request.headers, host: targetUrl.host } }, (answer) => {
+			if (!String(answer.headers['content-type'] ?? '').includes('json')) {
+				rewrite(path, '');
+				response.writeHead(answer.statusCode ?? 502, answer.headers);
+				answer.pipe(response);
+				return;
+			}
+			const chunks: Buffer[] = [];
+			answer.on('data', (chunk: Buffer) => chunks.push(chunk));
+			answer.on('end', () => {
+				const body = rewrite(path, Buffer.concat(chunks).toString('utf8'));
+				const headers = { ...answer.headers, 'content-length': String(Buffer.byteLength(body)) };
+				delete headers['transfer-encoding'];
+				response.writeHead(answer.statusCode ?? 502, headers).end(body);
+			});
+		});
+		upstream.on('error', () => response.destroy());
+		request.pipe(upstream);
+	});
+	await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+	const { port } = server.address() as AddressInfo;
+	return {
+		url: `http://127.0.0.1:${port}`,
+		close: () =>
+			new Promise<void>((resolve) => {
+				server.closeAllConnections();
+				server.close(() => resolve());
+			}),
+	};
+}
