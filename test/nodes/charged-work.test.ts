@@ -287,6 +287,17 @@ describe('5. rejections before the stream opened (the service did not accept the
 		await result.cleanup();
 	}, 15_000);
 
+	it('an event stream under an error status (429) has begun: not sent again, the state is checked', async () => {
+		sim.addFault({ endpoint: 'sse', status: 429, contentType: 'text/event-stream', body: 'data: {"type":"text","content":"Swapping the face..."}\n\n' });
+		const result = await oneItem();
+		const [item] = result.nodeOutput('Nemo');
+		expect(sseRequests()).toHaveLength(1);
+		expect(item.json.error).toMatch(/^Item index 0: NemoVideo answered the instruction with HTTP 429 and an event stream\./);
+		const sent = sseRequests()[0].seq;
+		expect(sim.requests.filter((request) => request.endpoint === 'state' && request.seq > sent).length).toBeGreaterThan(0);
+		await result.cleanup();
+	});
+
 	it('once the answer is an event stream, never again: a cut stream is not re-sent', async () => {
 		sim.addFault({ endpoint: 'sse', cutAfterEvents: 0 });
 		const result = await oneItem();
