@@ -4,6 +4,8 @@
  * the output or named in the error; nothing reports success for an edit that did not happen.
  * Through the nodes in n8n's engine, against the simulator made to misbehave in each way.
  */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import type { INodeExecutionData } from 'n8n-workflow';
 import { withNode } from '../harness';
@@ -90,6 +92,18 @@ describe('1. a failure stops the batch without aborting instructions already sen
 		await result.cleanup();
 	});
 
+	it('names the items that finished when the failure is not one of ours (an expression n8n could not evaluate)', async () => {
+		const sessionId = await newSession();
+		// Item 0 sends and finishes; item 1's instruction refers to a node that does not exist (n8n's ExpressionError).
+		const workflow = singleNode('n8n-nodes-nemovideo.nemoEdit', { instruction: '={{ $json.title ? "Add the title " + $json.title : $("No such node").item.json.x }}', result: 'none', options: { itemsAtOnce: 1 } });
+		const result = await runNodes(workflow, { credentials, inputItems: [{ json: { sessionId, title: '"A"' } }, { json: { sessionId } }] });
+		const error = result.nodeError('Nemo')!;
+		expect(error.message).toMatch(/^Item index 1: Referenced node doesn't exist/);
+		expect(sim.messages).toHaveLength(1);
+		expect(error.description).toMatch(new RegExp(`Items that finished before the node stopped \\(don't send them again\\): item 0 \\(session ${sessionId}\\)`));
+		await result.cleanup();
+	});
+
 	it('still aborts items that have not sent their instruction yet', async () => {
 		// Item 1 fails on its input at once; item 0 is still uploading a slow file and has sent nothing.
 		sim.addFault({ endpoint: 'upload', delayHeadersMs: 600 });
@@ -161,6 +175,28 @@ describe('3. an edit that changed nothing is not reported as success', () => {
 		expect(description(item)).toMatch(/Check that the audio file/);
 		expect(renderStarts()).toHaveLength(0);
 		await result.cleanup();
+	});
+
+	it('Face Swap: a state whose keys come back in another order (as a JSONB column stores them) is no change', async () => {
+		// After the instruction, the state endpoint answers the same state with every object's keys reversed.
+		let sent = false;
+		const proxy = await rewritingProxy(sim.url, (path, text) => {
+			if (path === '/run_sse') sent = true;
+			if (!sent || !path.startsWith('/api/state/')) return text;
+			const parsed = JSON.parse(text.replace(/"(session_id|task_id)":(\d+)/g, '"$1":"$2"')) as { data: { state: unknown } };
+			parsed.data.state = reversedKeys(parsed.data.state);
+			return JSON.stringify(parsed);
+		});
+		try {
+			sim.addFault({ endpoint: 'sse', noEdit: true });
+			const result = await runNodes(continueOnFail(faceSwap()), { credentials: { baseUrl: proxy.url, accessToken: TOKEN }, inputItems: [swapItem(0)] });
+			const [item] = result.nodeOutput('Nemo');
+			expect(item.json.error).toMatch(/^Item index 0: The face swap instruction was sent to session \d{19}, but nothing changed in the session/);
+			expect(renderStarts()).toHaveLength(0);
+			await result.cleanup();
+		} finally {
+			await proxy.close();
+		}
 	});
 
 	it('Nemo Edit: its output carries a warning (an instruction may legitimately change nothing)', async () => {
@@ -253,6 +289,17 @@ describe('5. rejections before the stream opened (the service did not accept the
 		await result.cleanup();
 	}, 15_000);
 
+	it('an event stream under an error status (429) has begun: not sent again, the state is checked', async () => {
+		sim.addFault({ endpoint: 'sse', status: 429, contentType: 'text/event-stream', body: 'data: {"type":"text","content":"Swapping the face..."}\n\n' });
+		const result = await oneItem();
+		const [item] = result.nodeOutput('Nemo');
+		expect(sseRequests()).toHaveLength(1);
+		expect(item.json.error).toMatch(/^Item index 0: NemoVideo answered the instruction with HTTP 429 and an event stream\./);
+		const sent = sseRequests()[0].seq;
+		expect(sim.requests.filter((request) => request.endpoint === 'state' && request.seq > sent).length).toBeGreaterThan(0);
+		await result.cleanup();
+	});
+
 	it('once the answer is an event stream, never again: a cut stream is not re-sent', async () => {
 		sim.addFault({ endpoint: 'sse', cutAfterEvents: 0 });
 		const result = await oneItem();
@@ -277,3 +324,45 @@ describe('7. Export Timeout bounds every read while polling', () => {
 		await result.cleanup();
 	});
 });
+
+function reversedKeys(value: unknown): unknown {
+	if (Array.isArray(value)) return value.map(reversedKeys);
+	if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).reverse().map(([key, inner]) => [key, reversedKeys(inner)]));
+	return value;
+}
+
+/** A reverse proxy to `target` that passes every answer through `rewrite(path, body)` (read whole; JSON answers only). */
+async function rewritingProxy(target: string, rewrite: (path: string, body: string) => string): Promise<{ url: string; close(): Promise<void> }> {
+	const targetUrl = new URL(target);
+	const server = http.createServer((request, response) => {
+		const path = request.url ?? '/';
+		const upstream = http.request({ host: targetUrl.hostname, port: targetUrl.port, method: request.method, path, headers: { ...request.headers, host: targetUrl.host } }, (answer) => {
+			if (!String(answer.headers['content-type'] ?? '').includes('json')) {
+				rewrite(path, '');
+				response.writeHead(answer.statusCode ?? 502, answer.headers);
+				answer.pipe(response);
+				return;
+			}
+			const chunks: Buffer[] = [];
+			answer.on('data', (chunk: Buffer) => chunks.push(chunk));
+			answer.on('end', () => {
+				const body = rewrite(path, Buffer.concat(chunks).toString('utf8'));
+				const headers = { ...answer.headers, 'content-length': String(Buffer.byteLength(body)) };
+				delete headers['transfer-encoding'];
+				response.writeHead(answer.statusCode ?? 502, headers).end(body);
+			});
+		});
+		upstream.on('error', () => response.destroy());
+		request.pipe(upstream);
+	});
+	await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+	const { port } = server.address() as AddressInfo;
+	return {
+		url: `http://127.0.0.1:${port}`,
+		close: () =>
+			new Promise<void>((resolve) => {
+				server.closeAllConnections();
+				server.close(() => resolve());
+			}),
+	};
+}

@@ -96,7 +96,18 @@ export class ApiCaller {
 		for (;;) {
 			const answer = await this.transport.requestStream({ ...request, token: attempt.token }, 'text/event-stream');
 			const contentType = header(answer.headers, 'content-type') ?? '';
-			if (answer.status < 300 && contentType.includes('text/event-stream')) return answer;
+			if (contentType.includes('text/event-stream')) {
+				if (answer.status < 300) return answer;
+				// A stream has begun, whatever the status says: the message may have been taken, so it is never sent again.
+				answer.body.once('error', () => undefined); // undici reports the destroy we asked for as an abort
+				answer.body.destroy();
+				throw new NemoApiError(`NemoVideo answered the instruction with HTTP ${answer.status} and an event stream.`, {
+					kind: 'protocol',
+					httpStatus: answer.status,
+					operation: request.operation,
+					description: TAKEN_UNKNOWN,
+				});
+			}
 
 			const rejection = await this.readRejection(answer, request);
 			if (rejection.outcome.ok) {
@@ -170,7 +181,7 @@ export class ApiCaller {
 				kind: 'network',
 				httpStatus: answer.status,
 				operation: request.operation,
-				description: 'Whether the service took the instruction is not known: the session state is checked instead of sending it again.',
+				description: TAKEN_UNKNOWN,
 				cause: error,
 			});
 		}
@@ -182,7 +193,7 @@ export class ApiCaller {
 				kind: 'protocol',
 				httpStatus: answer.status,
 				operation: request.operation,
-				description: 'Whether the service took the instruction is not known: the session state is checked instead of sending it again.',
+				description: TAKEN_UNKNOWN,
 			});
 		}
 		const text = Buffer.concat(chunks).toString('utf8');
@@ -261,6 +272,8 @@ interface Attempt {
 function isRefusalStatus(status: number): boolean {
 	return status >= 400 && status !== 502 && status !== 504;
 }
+
+const TAKEN_UNKNOWN = 'Whether the service took the instruction is not known: the session state is checked instead of sending it again.';
 
 /** An error answer to a message is a few hundred bytes; past this, it is not the API talking. */
 const MAX_REJECTION_BYTES = 64 * 1024;

@@ -72,9 +72,8 @@ export function isNemoApiError(error: unknown): error is NemoApiError {
 }
 
 /** The same error with words added to its message and its advice (errors are immutable). */
-export function amendError(error: NemoApiError, add: { message?: string; description?: string; descriptionAfter?: string }): NemoApiError {
-	let description = add.description ? `${add.description} ${error.description ?? ''}`.trim() : error.description;
-	if (add.descriptionAfter) description = `${description ?? ''} ${add.descriptionAfter}`.trim();
+export function amendError(error: NemoApiError, add: { message?: string; description?: string }): NemoApiError {
+	const description = add.description ? `${add.description} ${error.description ?? ''}`.trim() : error.description;
 	// The service's words may end without a full stop ("GPU node unavailable"): keep the sentences apart.
 	const base = add.message && /[\p{L}\p{N}]$/u.test(error.message) ? `${error.message}.` : error.message;
 	return new NemoApiError(add.message ? `${base} ${add.message}` : error.message, {

@@ -59,8 +59,22 @@ export async function getSessionState(api: ApiCaller, sessionId: string, signal?
 		taskName: asString(data.task_name),
 		draft,
 		timeline: decodeDraft(draft),
-		fingerprint: JSON.stringify([draft, state.generated_media ?? null]),
+		fingerprint: canonicalJson([draft, state.generated_media ?? null]),
 	};
+}
+
+/**
+ * JSON with every object's keys sorted: the same state in another key order (a store such as a
+ * JSONB column re-orders keys) has the same fingerprint, so it is not taken for an edit.
+ */
+function canonicalJson(value: unknown): string {
+	if (Array.isArray(value)) return `[${value.map((entry) => canonicalJson(entry ?? null)).join(',')}]`;
+	if (value && typeof value === 'object') {
+		const entries = Object.entries(value as Record<string, unknown>).filter(([, inner]) => inner !== undefined);
+		entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+		return `{${entries.map(([key, inner]) => `${JSON.stringify(key)}:${canonicalJson(inner)}`).join(',')}}`;
+	}
+	return JSON.stringify(value) ?? 'null';
 }
 
 /** A session id is the service's 19-digit number, as a string; anything else is refused early. */

@@ -1,5 +1,5 @@
-import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
-import { amendError, cancelledError, isNemoApiError, truncate } from '../client';
+import type { IExecuteFunctions, INodeExecutionData, NodeApiError, NodeOperationError } from 'n8n-workflow';
+import { amendError, cancelledError, isNemoApiError, redactSecrets, truncate } from '../client';
 import { errorItem, isCancellation, toNodeError } from './node-errors';
 
 /**
@@ -122,10 +122,11 @@ export async function runItems(context: IExecuteFunctions, work: (item: ItemWork
 	if (executionSignal?.aborted) {
 		// Stopped by the user: the report covers every item, the one the error is filed under too.
 		const first = firstIndex(failures) ?? 0;
-		throw toNodeError(context.getNode(), withBatchReport(cancelledError(), -1, batch), first);
+		throw withBatchReport(toNodeError(context.getNode(), cancelledError(), first), -1, batch);
 	}
 	const failed = firstRealFailure(failures);
-	if (failed) throw toNodeError(context.getNode(), withBatchReport(failed.error, failed.itemIndex, batch), failed.itemIndex);
+	// The report goes on the node error, whatever failed (an n8n expression error too): charged items must be named.
+	if (failed) throw withBatchReport(toNodeError(context.getNode(), failed.error, failed.itemIndex), failed.itemIndex, batch);
 	return [results.flat()];
 }
 
@@ -155,8 +156,8 @@ function namingSession(error: unknown, sessionId: string): unknown {
  * (with their sessions and renders), which ones failed too, which ones were stopped after their
  * instruction went out, and which ones never sent anything, so the user re-runs only what is needed.
  */
-function withBatchReport(error: unknown, reported: number, batch: { items: Map<number, ItemState>; results: INodeExecutionData[][]; failures: Map<number, unknown>; count: number }): unknown {
-	if (!isNemoApiError(error) || batch.count < 2) return error;
+function withBatchReport<E extends NodeApiError | NodeOperationError>(error: E, reported: number, batch: { items: Map<number, ItemState>; results: INodeExecutionData[][]; failures: Map<number, unknown>; count: number }): E {
+	if (batch.count < 2) return error;
 	const finished: string[] = [];
 	const failed: string[] = [];
 	const stoppedAfterSending: string[] = [];
@@ -170,7 +171,7 @@ function withBatchReport(error: unknown, reported: number, batch: { items: Map<n
 			const facts = [output.sessionId && `session ${String(output.sessionId)}`, output.renderId && `render ${String(output.renderId)}`].filter(Boolean);
 			finished.push(`item ${itemIndex}${facts.length ? ` (${facts.join(', ')})` : ''}`);
 		} else if (failure !== undefined && !isCancellation(failure)) {
-			failed.push(`item ${itemIndex} (${truncate(isNemoApiError(failure) ? failure.message : String(failure), 200)})`);
+			failed.push(`item ${itemIndex} (${truncate(redactSecrets(failure instanceof Error ? failure.message : String(failure)), 200)})`);
 		} else if (sentTo !== undefined) {
 			stoppedAfterSending.push(`item ${itemIndex} (session ${sentTo})`);
 		} else notDone.push(`item ${itemIndex}`);
@@ -180,7 +181,8 @@ function withBatchReport(error: unknown, reported: number, batch: { items: Map<n
 	if (failed.length) parts.push(`Items that failed too: ${failed.join('; ')}.`);
 	if (stoppedAfterSending.length) parts.push(`Items stopped after their instruction was sent (and charged): ${stoppedAfterSending.join(', ')}; check those sessions before sending again.`);
 	if (notDone.length) parts.push(`Items not started, or stopped before they sent anything: ${notDone.join(', ')}.`);
-	return parts.length ? amendError(error, { descriptionAfter: parts.join(' ') }) : error;
+	if (parts.length) error.description = [error.description, ...parts].filter(Boolean).join(' ');
+	return error;
 }
 
 function firstIndex(failures: Map<number, unknown>): number | undefined {
