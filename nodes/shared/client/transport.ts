@@ -235,7 +235,10 @@ export class HttpTransport {
 				permit.release();
 				throw error;
 			}
-			if (answer.status !== 429) {
+			// An event stream counts as a begun message whatever its status (it may have been taken and
+			// charged): never sent again here; the caller reads the session state instead.
+			const begun = kind === 'stream' && (header(answer.headers, 'content-type') ?? '').includes('text/event-stream');
+			if (answer.status !== 429 || begun) {
 				if (answer.status < 300) limiter.accepted(permit);
 				if (kind === 'stream' && answer.status < 300) releaseWhenClosed(answer.body, permit.release);
 				else permit.release();
