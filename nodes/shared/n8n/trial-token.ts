@@ -111,6 +111,15 @@ export function credentialTrialTokens(
 			} catch (error) {
 				const ours = trialTokenErrors.get(data);
 				trialTokenErrors.delete(data);
+				// Another n8n process (a queue-mode worker) may have asked at the same moment: the service
+				// then refuses the repeat ("1 token / client / 7 days", 429), and the token the other one
+				// got is in n8n's credential store a moment later. Use it rather than fail the item.
+				const keptElsewhere = ours !== undefined ? await tokenKeptByAnotherProcess(context, request.credentialType) : undefined;
+				if (keptElsewhere) {
+					Object.assign(data, keptElsewhere.fields);
+					context.logger.info('NemoVideo trial token: another n8n process got it at the same moment; using the one n8n keeps', { node: context.getNode().name });
+					return keptElsewhere.token;
+				}
 				if (ours !== undefined) throw ours;
 				// The probe itself failed after the token was got and kept: the token is what counts.
 				if (!read()) throw nemoErrorIn(error) ?? error;
@@ -126,6 +135,34 @@ export function credentialTrialTokens(
 			return kept;
 		},
 	};
+}
+
+/** How long to look for a token that another process is storing (its answer came a moment earlier). */
+const OTHER_PROCESS_WAITS_MS = [0, 250, 500, 1000, 2000];
+
+/**
+ * Reads the credential again from n8n's store (getCredentials decrypts what the database holds now)
+ * until it holds a trial token, for a few seconds at most.
+ */
+async function tokenKeptByAnotherProcess(
+	context: IExecuteFunctions,
+	credentialType: string,
+): Promise<{ token: TrialToken; fields: ICredentialDataDecryptedObject } | undefined> {
+	for (const waitMs of OTHER_PROCESS_WAITS_MS) {
+		if (waitMs) await new Promise((resolve) => setTimeout(resolve, waitMs));
+		let fresh: ICredentialDataDecryptedObject;
+		try {
+			fresh = await context.getCredentials(credentialType);
+		} catch {
+			return undefined;
+		}
+		const token = keptTrialToken(fresh);
+		if (token) {
+			const fields = Object.fromEntries(Object.values(TRIAL_FIELDS).map((field) => [field, fresh[field]]));
+			return { token, fields };
+		}
+	}
+	return undefined;
 }
 
 /** n8n wraps what preAuthentication threw (NodeApiError): find our own error inside. */
