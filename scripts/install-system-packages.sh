@@ -1,11 +1,16 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the simulator's media work, the demo and the end-to-end tests
-# use: ffmpeg/ffprobe (real encoding, probing) and espeak-ng (the demo's voice-over).
+# Installs the Debian packages the browser test of the editor uses (e2e/browser.js): Chromium,
+# driven by playwright-core (which downloads no browser), and fonts, so the editor's text (and
+# the simulator's captions) are drawn. ffmpeg/ffprobe need no system package: when the system
+# has none, the npm packages @ffmpeg-installer/ffmpeg and @ffprobe-installer/ffprobe ship them
+# (devDependencies), and the demo's voice-over is a committed sample (e2e/assets/).
 # Does nothing when they are already there.
 set -euo pipefail
 need=()
-command -v ffmpeg >/dev/null 2>&1 || need+=(ffmpeg)
-command -v espeak-ng >/dev/null 2>&1 || need+=(espeak-ng)
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
+for pkg in fonts-dejavu-core fonts-liberation; do
+	dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || need+=("$pkg")
+done
 if [ ${#need[@]} -eq 0 ]; then
 	echo "system packages: already installed"
 	exit 0
