@@ -110,7 +110,6 @@ function makeBackground(out, seed) {
 			`geq=r='128+90*sin(X/97+${p(1)})':g='120+80*sin(Y/61+${p(3)})':b='150+70*sin((X+Y)/131+${p(5)})'`, out],
 		`ffmpeg ${path.basename(out)}`,
 	);
-	fs.rmSync(background);
 }
 
 /**
