@@ -191,7 +191,7 @@ async function runChecks(page, shotsDir, target) {
 				return await openNodePanel(name);
 			} finally {
 				await page.keyboard.press('Escape');
-				const close = byTestId('ndv-close-button');
+				const close = byTestId('ndv-close-button').or(byTestId('back-to-canvas')).first(); // 2.x / 1.x
 				if (await close.isVisible().catch(() => false)) await close.click().catch(() => {});
 			}
 		});
@@ -226,7 +226,7 @@ async function runChecks(page, shotsDir, target) {
 			}
 			const problems = watch.ours(mark);
 			assert(problems.length === 0, problems.join('\n'));
-			const close = byTestId('ndv-close-button');
+			const close = byTestId('ndv-close-button').or(byTestId('back-to-canvas')).first(); // 2.x / 1.x
 			if (await close.isVisible().catch(() => false)) await close.click();
 			await ndv.waitFor({ state: 'hidden', timeout: 10_000 });
 			return detail;
