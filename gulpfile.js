@@ -1,17 +1,8 @@
-// Copies what tsc does not into dist/: the icon from icons/ next to every compiled node and
-// credential (n8n resolves `icon: 'file:nemo.svg'` relative to the .js file, and a copy beside
-// each file works in every n8n version we support), and each node's codex file (*.node.json).
+// Copies what tsc does not into dist/: the icons into dist/icons/ (nodes and the credential
+// point at them relatively, `file:../../icons/….svg`, as n8n-nodes-starter does), each node's
+// codex file (*.node.json) and its output schemas (__schema__/, served to the editor).
 const path = require('path');
-const fs = require('fs');
 const { task, src, dest, parallel } = require('gulp');
-
-function subfolders(folder) {
-	if (!fs.existsSync(folder)) return [];
-	return fs
-		.readdirSync(folder, { withFileTypes: true })
-		.filter((entry) => entry.isDirectory() && entry.name !== 'shared')
-		.map((entry) => path.join(folder, entry.name));
-}
 
 function copy(glob, to) {
 	const step = () => src(glob, { encoding: false, allowEmpty: true }).pipe(dest(to));
@@ -20,12 +11,10 @@ function copy(glob, to) {
 }
 
 task('build:icons', (done) => {
-	const icons = path.resolve('icons', '*.svg');
-	const nodeFolders = subfolders(path.resolve('dist', 'nodes'));
 	const steps = [
-		...nodeFolders.map((folder) => copy(icons, folder)),
-		copy(icons, path.resolve('dist', 'credentials')),
+		copy(path.resolve('icons', '*.svg'), path.resolve('dist', 'icons')),
 		copy(path.resolve('nodes', '**', '*.node.json'), path.resolve('dist', 'nodes')),
+		copy(path.resolve('nodes', '**', '__schema__', '**', '*.json'), path.resolve('dist', 'nodes')),
 	];
 	return parallel(...steps)(done);
 });

@@ -92,7 +92,7 @@ const W = {
 				type: `${NEMO}.nemoExport`,
 				typeVersion: 1,
 				credentials,
-				parameters: { operation: 'getStatus', renderId, output: 'binary', options: { fileName: 'result.mp4' } },
+				parameters: { exportOperation: 'getStatus', render: 'id', renderId, output: 'binary', options: { fileName: 'result.mp4' } },
 			},
 		]),
 	/** @param {string} tag @param {string} url */

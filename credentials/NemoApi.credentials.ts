@@ -21,9 +21,9 @@ export class NemoApi implements ICredentialType {
 
 	displayName = 'Nemo API';
 
-	documentationUrl = 'https://github.com/nemovideo/n8n-nodes-nemovideo#credential';
+	documentationUrl = 'https://github.com/nemovideo/n8n-nodes-nemovideo/blob/main/docs/credential.md';
 
-	icon = 'file:nemo.svg' as const;
+	icon = { light: 'file:../icons/nemo.svg', dark: 'file:../icons/nemo.dark.svg' } as const;
 
 	properties: INodeProperties[] = [
 		{

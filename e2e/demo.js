@@ -5,7 +5,7 @@
  *
  *   1. build and pack the package (the tarball a user would install)
  *   2. install n8n 1.123.81 into .n8n-hosts/ on first use (minutes; cached afterwards)
- *   3. make the sample media (ffmpeg + espeak-ng; cached in .cache/)
+ *   3. make the sample media (ffmpeg, the system's or npm's; cached in .cache/)
  *   4. start the local NemoVideo simulator in ffmpeg mode on a free loopback port
  *   5. a fresh n8n user folder: the tarball installed into .n8n/nodes, a Nemo API credential
  *      pointing at the simulator, the example workflows imported
@@ -109,7 +109,7 @@ async function main() {
 			console.log(`      n8n ${h.version} on Node ${h.nodeVersion} in ${path.relative(REPO_ROOT, h.dir)}`);
 			return h;
 		});
-		const media = await steps.step('sample media (ffmpeg, espeak-ng)', async () => {
+		const media = await steps.step('sample media (ffmpeg)', async () => {
 			const m = await ensureSampleMedia({ log: (s) => console.log(`      ${s}`) });
 			for (const f of [m.clip, m.face, m.voiceover]) console.log(`      ${path.relative(REPO_ROOT, f)}  ${formatBytes(fs.statSync(f).size)}`);
 			return m;

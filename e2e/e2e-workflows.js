@@ -46,7 +46,7 @@ function largeFileWorkflow(o) {
 				type: 'n8n-nodes-nemovideo.nemoExport',
 				typeVersion: 1,
 				position: [600, 0],
-				parameters: { operation: 'exportAndWait', sessionId: '={{ $json.sessionId }}', output: 'binary', options: { fileName: 'render.mp4' } },
+				parameters: { exportOperation: 'exportAndWait', sessionId: '={{ $json.sessionId }}', output: 'binary', options: { fileName: 'render.mp4' } },
 				credentials: cred,
 			},
 		],

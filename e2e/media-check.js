@@ -5,6 +5,7 @@
  * output and by the e2e tests to check it (codec, duration, whether a stretch is silent).
  */
 const { run } = require('./proc');
+const { mediaBinary } = require('../simulator/media-binaries');
 
 /**
  * @typedef {object} MediaFacts
@@ -28,7 +29,7 @@ function fps(rate) {
  * @returns {Promise<MediaFacts>}
  */
 async function probeMedia(file) {
-	const r = await run('ffprobe', ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', file], {
+	const r = await run(mediaBinary('ffprobe'), ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', file], {
 		label: `ffprobe ${file}`,
 		timeoutMs: 60_000,
 	});
@@ -57,7 +58,7 @@ async function probeMedia(file) {
  */
 async function loudness(file, from, seconds) {
 	const r = await run(
-		'ffmpeg',
+		mediaBinary('ffmpeg'),
 		['-hide_banner', '-nostdin', '-ss', String(from), '-t', String(seconds), '-i', file, '-vn', '-af', 'volumedetect', '-f', 'null', '-'],
 		{ label: `ffmpeg volumedetect ${file}`, timeoutMs: 60_000 },
 	);

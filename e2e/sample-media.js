@@ -1,15 +1,18 @@
 // @ts-check
 'use strict';
 /**
- * Sample media the demo and the e2e tests make themselves (nothing is downloaded), with
- * ffmpeg and espeak-ng (Debian packages; scripts/install-system-packages.sh installs them):
+ * Sample media the demo and the e2e tests make themselves (nothing is downloaded), with ffmpeg:
+ * the system's, or the one the devDependency @ffmpeg-installer/ffmpeg ships (a 2018 build, so
+ * only filters that ffmpeg 4.1 has):
  *
  *   clip.mp4       8 s, 640x360, 30 fps, H.264 + AAC: animated gradient, a drawn cartoon face
  *                  that moves, and a 440 Hz tone as its original audio (so a test can hear
  *                  whether the original audio is still there)
  *   face.png       512x512 reference "photo": another drawn face (sunglasses, beard)
- *   voiceover.wav  espeak-ng reading one sentence (~4 s, shorter than the clip on purpose: with
- *                  "trim" the end of the result is silence, with "loop" it is speech again)
+ *   voiceover.wav  one spoken sentence (~4 s, shorter than the clip on purpose: with "trim" the
+ *                  end of the result is silence, with "loop" it is speech again), decoded from
+ *                  the committed e2e/assets/voiceover.flac, made once with espeak-ng 1.51:
+ *                  espeak-ng -v en-us -s 160 -w v.wav "<VOICE_TEXT>" && ffmpeg -i v.wav -compression_level 12 voiceover.flac
  *   batch-1..3.mp4 three 4 s variants of the clip for the batch example
  *
  * Made once into .cache/sample-media/<version>/ (git-ignored) and reused; `largeClip()` makes
@@ -18,13 +21,15 @@
 const fs = require('node:fs');
 const path = require('node:path');
 const { run } = require('./proc');
+const { mediaBinary } = require('../simulator/media-binaries');
 
 const REPO_ROOT = path.resolve(__dirname, '..');
 /** Bump when the recipe changes, so old caches are not reused. */
-const VERSION = 'v1';
+const VERSION = 'v2';
 const CACHE_DIR = path.join(REPO_ROOT, '.cache', 'sample-media', VERSION);
 
 const VOICE_TEXT = 'Hello from Nemo Video. This voice replaced the original audio.';
+const VOICE_SAMPLE = path.join(__dirname, 'assets', 'voiceover.flac');
 
 /**
  * A geq expression for one colour channel of a drawn face, layer by layer (first match wins).
@@ -80,7 +85,7 @@ function faceGeq(w, h, look) {
  * @param {string} label
  */
 function ffmpeg(args, label) {
-	return run('ffmpeg', ['-hide_banner', '-nostdin', '-loglevel', 'error', '-y', ...args], { label, timeoutMs: 120_000 });
+	return run(mediaBinary('ffmpeg'), ['-hide_banner', '-nostdin', '-loglevel', 'error', '-y', ...args], { label, timeoutMs: 120_000 });
 }
 
 /** A TrueType font for drawtext, when the machine has one (the clip is fine without text). */
@@ -90,6 +95,21 @@ function fontFile() {
 		'/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf',
 		'/usr/share/fonts/truetype/liberation/LiberationSans-Bold.ttf',
 	].find((f) => fs.existsSync(f));
+}
+
+/**
+ * A still soft gradient (one frame of geq: a geq per frame would take seconds per clip); the
+ * clip turns its hue to animate it. `seed` shifts the waves.
+ * @param {string} out
+ * @param {number} seed
+ */
+function makeBackground(out, seed) {
+	const p = (/** @type {number} */ k) => ((seed * k) % 7).toFixed(2);
+	return ffmpeg(
+		['-f', 'lavfi', '-i', 'color=s=640x360,format=rgb24', '-frames:v', '1', '-vf',
+			`geq=r='128+90*sin(X/97+${p(1)})':g='120+80*sin(Y/61+${p(3)})':b='150+70*sin((X+Y)/131+${p(5)})'`, out],
+		`ffmpeg ${path.basename(out)}`,
+	);
 }
 
 /**
@@ -103,13 +123,15 @@ async function makeClip(out, o) {
 		o.caption && font
 			? `,drawtext=fontfile='${font}':text='${o.caption}':fontsize=22:fontcolor=white:borderw=2:bordercolor=black:x=(w-text_w)/2:y=h-40`
 			: '';
+	const background = `${out}.bg.png`;
+	await makeBackground(background, o.seed);
 	await ffmpeg(
 		[
-			'-f', 'lavfi', '-i', `gradients=s=640x360:r=30:d=${o.seconds}:speed=0.02:seed=${o.seed}`,
+			'-loop', '1', '-framerate', '30', '-t', String(o.seconds), '-i', background,
 			'-loop', '1', '-i', o.faceImage,
 			'-f', 'lavfi', '-i', `sine=frequency=${o.tone}:sample_rate=48000:duration=${o.seconds}`,
 			'-filter_complex',
-			`[1:v]format=rgba[face];[0:v][face]overlay=x='(W-w)/2+60*sin(t*1.3)':y='(H-h)/2-10+8*sin(t*2.1)':shortest=1${caption},format=yuv420p[v];[2:a]volume=0.5[a]`,
+			`[0:v]hue=H=2*PI*t/${o.seconds}[bg];[1:v]format=rgba[face];[bg][face]overlay=x='(W-w)/2+60*sin(t*1.3)':y='(H-h)/2-10+8*sin(t*2.1)':shortest=1${caption},format=yuv420p[v];[2:a]volume=0.5[a]`,
 			'-map', '[v]', '-map', '[a]',
 			'-t', String(o.seconds),
 			'-c:v', 'libx264', '-preset', 'veryfast', '-crf', '26', '-pix_fmt', 'yuv420p',
@@ -119,6 +141,7 @@ async function makeClip(out, o) {
 		],
 		`ffmpeg ${path.basename(out)}`,
 	);
+	fs.rmSync(background);
 }
 
 /**
@@ -126,7 +149,7 @@ async function makeClip(out, o) {
  * @property {string} dir
  * @property {string} clip        clip.mp4 (8 s, 640x360, tone as original audio)
  * @property {string} face        face.png (reference photo)
- * @property {string} voiceover   voiceover.wav (espeak-ng)
+ * @property {string} voiceover   voiceover.wav (spoken sentence)
  * @property {string[]} batch     three short clips
  * @property {number} clipSeconds
  * @property {number} voiceSeconds
@@ -147,17 +170,13 @@ async function ensureSampleMedia(o = {}) {
 		const files = [meta.clip, meta.face, meta.voiceover, ...meta.batch].map((f) => path.join(dir, f));
 		if (files.every((f) => fs.existsSync(f))) return describe(dir, meta, 0);
 	}
-	for (const [tool, flag] of [['ffmpeg', '-version'], ['ffprobe', '-version'], ['espeak-ng', '--version']]) {
-		const r = await run(tool, [flag], { allowFailure: true }).catch(() => ({ code: 127 }));
-		if (r.code !== 0) {
-			throw new Error(`${tool} is not installed: run "bash scripts/install-system-packages.sh" (Debian: apt-get install -y ffmpeg espeak-ng)`);
-		}
-	}
+	mediaBinary('ffmpeg'); // throws, saying how to get it, when there is none
+	mediaBinary('ffprobe');
 	const t = Date.now();
 	const tmp = `${dir}.tmp-${process.pid}`;
 	fs.rmSync(tmp, { recursive: true, force: true });
 	fs.mkdirSync(tmp, { recursive: true });
-	log(`making sample media in ${path.relative(REPO_ROOT, dir)} (ffmpeg, espeak-ng)`);
+	log(`making sample media in ${path.relative(REPO_ROOT, dir)} (ffmpeg)`);
 
 	// The face drawn into the clip (transparent around the head) and the reference photo.
 	const clipFace = path.join(tmp, 'clip-face.png');
@@ -179,7 +198,7 @@ async function ensureSampleMedia(o = {}) {
 		await makeClip(path.join(tmp, name), { seconds: 4, faceImage: clipFace, seed: 100 + i, tone: 330 + 110 * i, caption: `Batch clip ${i}` });
 		batch.push(name);
 	}
-	await run('espeak-ng', ['-v', 'en-us', '-s', '160', '-w', path.join(tmp, 'voiceover.wav'), VOICE_TEXT], { label: 'espeak-ng voiceover.wav' });
+	await ffmpeg(['-i', VOICE_SAMPLE, '-c:a', 'pcm_s16le', path.join(tmp, 'voiceover.wav')], 'ffmpeg voiceover.wav');
 	fs.rmSync(clipFace);
 
 	const { probeMedia } = require('./media-check');

@@ -66,16 +66,6 @@ const ACCEPTED = [
 			'the Binary Property parameter\'s default differs per input ("data", "face", "audio"); it is a string literal in ' +
 			'each node\'s input spec, which the rule (literal defaults only) cannot read.',
 	},
-	{
-		rule: '@n8n/community-nodes/icon-validation',
-		file: /(^|\/)nodes\/Nemo\w+\/Nemo\w+\.node\.(ts|js)$/,
-		reason: 'the icon is copied next to each node at build time (gulpfile.js); themed light/dark icons per node are issue 15\'s change.',
-	},
-	{
-		rule: '@n8n/community-nodes/icon-prefer-themed-variants',
-		file: /(^|\/)nodes\/Nemo\w+\/Nemo\w+\.node\.(ts|js)$/,
-		reason: 'themed light/dark icons per node are issue 15\'s change.',
-	},
 ];
 
 const glob = () => createRequire(path.join(scannerDir, 'package.json'))('fast-glob');

@@ -14,6 +14,7 @@
 const fsp = require('node:fs/promises');
 const path = require('node:path');
 const { mediaTools } = require('./media');
+const { mediaBinary } = require('./media-binaries');
 
 /** @param {number} n */
 const even = (n) => Math.max(2, 2 * Math.round(n / 2));
@@ -147,7 +148,8 @@ async function buildFfmpegArgs({ draft, resolve, outPath, writeTextFile }) {
 			filters.push('[acat]anullsink');
 			audio = 'rep';
 		} else {
-			filters.push('[acat][rep]amix=inputs=2:duration=first:dropout_transition=0:normalize=0[amixed]');
+			// the plain sum of both tracks (amix's normalize=0 says the same, but only since ffmpeg 5)
+			filters.push('[acat][rep]amerge=inputs=2,pan=stereo|c0=c0+c2|c1=c1+c3[amixed]');
 			audio = 'amixed';
 		}
 	}
@@ -214,7 +216,7 @@ async function renderWithFfmpeg({ draft, resolve, outPath, tmpDir, lifecycle, on
 	try {
 		const { args, totalSeconds } = await buildFfmpegArgs({ draft, resolve, outPath, writeTextFile });
 		await new Promise((done, fail) => {
-			const child = lifecycle.spawn('ffmpeg', args);
+			const child = lifecycle.spawn(mediaBinary('ffmpeg'), args);
 			if (onChild) onChild(child);
 			let stderr = '';
 			child.stderr?.on('data', (d) => {

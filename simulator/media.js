@@ -7,6 +7,7 @@
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const { ApiError } = require('./errors');
+const { locateMediaBinary, mediaBinary } = require('./media-binaries');
 
 /**
  * @typedef {object} MediaInfo
@@ -39,16 +40,16 @@ const FONT_CANDIDATES = [
 /** Which of ffmpeg, ffprobe and the drawtext filter are here (checked once). */
 function mediaTools() {
 	if (toolsCache) return toolsCache;
-	const run = (/** @type {string} */ cmd, /** @type {string[]} */ args) => {
-		const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: 10_000 });
-		return r.status === 0 ? r.stdout : null;
-	};
-	const filters = run('ffmpeg', ['-hide_banner', '-filters']);
+	const ffmpegBin = locateMediaBinary('ffmpeg');
+	const r = ffmpegBin && spawnSync(ffmpegBin.path, ['-hide_banner', '-filters'], { encoding: 'utf8', timeout: 10_000 });
+	const filters = r && r.status === 0 ? r.stdout : null;
+	const fontFile = FONT_CANDIDATES.find((f) => fs.existsSync(f)) || null;
 	toolsCache = {
 		ffmpeg: filters !== null,
-		ffprobe: run('ffprobe', ['-version']) !== null,
-		drawtext: !!filters && /\bdrawtext\b/.test(filters),
-		fontFile: FONT_CANDIDATES.find((f) => fs.existsSync(f)) || null,
+		ffprobe: locateMediaBinary('ffprobe') !== null,
+		// drawtext with no font file would ask fontconfig, which finds nothing on a bare machine
+		drawtext: !!filters && /\bdrawtext\b/.test(filters) && fontFile !== null,
+		fontFile,
 	};
 	return toolsCache;
 }
@@ -57,7 +58,7 @@ function requireFfmpeg() {
 	const tools = mediaTools();
 	if (!tools.ffmpeg || !tools.ffprobe) {
 		throw new Error(
-			"media: 'ffmpeg' needs ffmpeg and ffprobe on PATH (Debian/Ubuntu: apt-get install -y ffmpeg); use media: 'fast' without them",
+			"media: 'ffmpeg' needs ffmpeg and ffprobe: on PATH, or from the devDependencies @ffmpeg-installer/ffmpeg and @ffprobe-installer/ffprobe (npm ci); use media: 'fast' without them",
 		);
 	}
 	return tools;
@@ -70,7 +71,7 @@ function requireFfmpeg() {
  */
 function runFfprobe(lifecycle, args) {
 	return new Promise((resolve, reject) => {
-		const child = lifecycle.spawn('ffprobe', args);
+		const child = lifecycle.spawn(mediaBinary('ffprobe'), args);
 		let out = '';
 		let err = '';
 		child.stdout?.on('data', (d) => (out += d));

@@ -12,7 +12,7 @@ import {
 	readOptions,
 	readSessionId,
 	runEdit,
-	sessionIdParameter,
+	sessionParameters,
 	testNemoCredential,
 } from '../shared/n8n';
 import { audioReplaceInstruction, type OriginalAudio, type AudioFit } from './instruction';
@@ -29,7 +29,7 @@ export class NemoAudioReplace implements INodeType {
 	description: INodeTypeDescription = {
 		displayName: 'Nemo Audio Replace',
 		name: 'nemoAudioReplace',
-		icon: 'file:nemo.svg',
+		icon: { light: 'file:../../icons/nemo-audio-replace.svg', dark: 'file:../../icons/nemo-audio-replace.dark.svg' },
 		group: ['transform'],
 		version: 1,
 		subtitle: '={{ "Replace audio (" + $parameter["originalAudio"] + " original) → " + ({binary: "MP4 file", url: "MP4 URL", none: "keep editing"})[$parameter["result"]] }}',
@@ -74,7 +74,7 @@ export class NemoAudioReplace implements INodeType {
 				description: 'How the new audio is fitted to the length of the video',
 			},
 			deliveryParameter(),
-			sessionIdParameter({ required: false }),
+			...sessionParameters({ canStartNew: true }),
 			optionsParameter(['itemsAtOnce', 'timeoutMinutes', 'binaryPropertyOutput', 'fileName', 'ifNoPublicUrl']),
 		],
 	};

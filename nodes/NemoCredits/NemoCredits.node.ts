@@ -7,7 +7,7 @@ export class NemoCredits implements INodeType {
 	description: INodeTypeDescription = {
 		displayName: 'Nemo Credits',
 		name: 'nemoCredits',
-		icon: 'file:nemo.svg',
+		icon: { light: 'file:../../icons/nemo-credits.svg', dark: 'file:../../icons/nemo-credits.dark.svg' },
 		group: ['input'],
 		version: 1,
 		subtitle: '={{ $parameter["minimumAvailable"] ? "Require ≥ " + $parameter["minimumAvailable"] + " credits" : "Check balance" }}',

@@ -8,7 +8,7 @@ import {
 	readOptions,
 	readSessionId,
 	runEdit,
-	sessionIdParameter,
+	sessionParameters,
 	testNemoCredential,
 } from '../shared/n8n';
 import { inputError } from '../shared/client';
@@ -17,7 +17,7 @@ export class NemoEdit implements INodeType {
 	description: INodeTypeDescription = {
 		displayName: 'Nemo Edit',
 		name: 'nemoEdit',
-		icon: 'file:nemo.svg',
+		icon: { light: 'file:../../icons/nemo-edit.svg', dark: 'file:../../icons/nemo-edit.dark.svg' },
 		group: ['transform'],
 		version: 1,
 		subtitle: '={{ $parameter["instruction"] }}',
@@ -28,7 +28,7 @@ export class NemoEdit implements INodeType {
 		usableAsTool: true,
 		credentials: [{ name: 'nemoApi', required: true, testedBy: 'testNemoCredential' }],
 		properties: [
-			sessionIdParameter({ required: true }),
+			...sessionParameters({ canStartNew: false }),
 			{
 				displayName: 'Instruction',
 				name: 'instruction',

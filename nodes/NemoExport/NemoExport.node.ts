@@ -1,6 +1,6 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescription } from 'n8n-workflow';
 import { NodeConnectionTypes } from 'n8n-workflow';
-import { executeNemoNode, optionsParameter, sessionIdParameter, testNemoCredential } from '../shared/n8n';
+import { executeNemoNode, optionsParameter, sessionParameters, testNemoCredential } from '../shared/n8n';
 import * as exportAndWait from './operations/exportAndWait';
 import * as getStatus from './operations/getStatus';
 import * as start from './operations/start';
@@ -13,10 +13,10 @@ export class NemoExport implements INodeType {
 	description: INodeTypeDescription = {
 		displayName: 'Nemo Export',
 		name: 'nemoExport',
-		icon: 'file:nemo.svg',
+		icon: { light: 'file:../../icons/nemo-export.svg', dark: 'file:../../icons/nemo-export.dark.svg' },
 		group: ['output'],
 		version: 1,
-		subtitle: '={{ ({exportAndWait: "Export and wait", start: "Start export", getStatus: "Get export status"})[$parameter["operation"]] }}',
+		subtitle: '={{ ({exportAndWait: "Export and wait", start: "Start export", getStatus: "Get export status"})[$parameter["exportOperation"]] }}',
 		description: "Render a NemoVideo session's timeline to an MP4 video",
 		defaults: { name: 'Nemo Export' },
 		inputs: [NodeConnectionTypes.Main],
@@ -24,19 +24,22 @@ export class NemoExport implements INodeType {
 		usableAsTool: true,
 		credentials: [{ name: 'nemoApi', required: true, testedBy: 'testNemoCredential' }],
 		properties: [
+			// Not named "operation": n8n adds "Custom API Call" to a node's resource/operation list
+			// whenever its credential declares `authenticate` (LoadNodesAndCredentials
+			// .injectCustomApiCallOptions), and a raw API call does not fit an export node.
 			{
 				displayName: 'Operation',
-				name: 'operation',
+				name: 'exportOperation',
 				type: 'options',
 				noDataExpression: true,
 				options: [
 					{ name: 'Export and Wait', value: 'exportAndWait', action: 'Export a session to MP4 and wait for it', description: 'Render the MP4 and wait until it is ready' },
-					{ name: 'Get Status', value: 'getStatus', action: 'Get the status of an export', description: 'Check a render started earlier; output the video when complete' },
 					{ name: 'Start Export', value: 'start', action: 'Start an export', description: 'Start rendering and return the render ID at once' },
+					{ name: 'Get Status', value: 'getStatus', action: 'Get the status of an export', description: 'Check a render started earlier; output the video when complete' },
 				],
 				default: 'exportAndWait',
 			},
-			sessionIdParameter({ required: true, displayOptions: { show: { operation: ['exportAndWait', 'start'] } } }),
+			...sessionParameters({ canStartNew: false, displayOptions: { show: { exportOperation: ['exportAndWait', 'start'] } } }),
 			...exportAndWait.description,
 			...getStatus.description,
 			optionsParameter(['itemsAtOnce', 'timeoutMinutes', 'binaryPropertyOutput', 'fileName', 'ifNoPublicUrl']),
@@ -47,7 +50,7 @@ export class NemoExport implements INodeType {
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 		return executeNemoNode(this, (client, { itemIndex, signal }) => {
-			const operation = this.getNodeParameter('operation', itemIndex) as Operation;
+			const operation = this.getNodeParameter('exportOperation', itemIndex) as Operation;
 			return operations[operation].execute(this, client, itemIndex, signal);
 		});
 	}

@@ -12,7 +12,7 @@ import {
 	readOptions,
 	readSessionId,
 	runEdit,
-	sessionIdParameter,
+	sessionParameters,
 	testNemoCredential,
 } from '../shared/n8n';
 
@@ -28,7 +28,7 @@ export class NemoFaceSwap implements INodeType {
 	description: INodeTypeDescription = {
 		displayName: 'Nemo Face Swap',
 		name: 'nemoFaceSwap',
-		icon: 'file:nemo.svg',
+		icon: { light: 'file:../../icons/nemo-face-swap.svg', dark: 'file:../../icons/nemo-face-swap.dark.svg' },
 		group: ['transform'],
 		version: 1,
 		subtitle: '={{ "Swap face → " + ({binary: "MP4 file", url: "MP4 URL", none: "keep editing"})[$parameter["result"]] }}',
@@ -51,7 +51,7 @@ export class NemoFaceSwap implements INodeType {
 				description: 'Anything to add to the face swap instruction, in plain words',
 			},
 			deliveryParameter(),
-			sessionIdParameter({ required: false }),
+			...sessionParameters({ canStartNew: true }),
 			optionsParameter(['itemsAtOnce', 'timeoutMinutes', 'binaryPropertyOutput', 'fileName', 'ifNoPublicUrl']),
 		],
 	};

@@ -5,7 +5,7 @@ import {
 	fileFromBinaryProperty,
 	optionsParameter,
 	readSessionId,
-	sessionIdParameter,
+	sessionParameters,
 	testNemoCredential,
 	uploadedFileJson,
 } from '../shared/n8n';
@@ -15,7 +15,7 @@ export class NemoUpload implements INodeType {
 	description: INodeTypeDescription = {
 		displayName: 'Nemo Upload',
 		name: 'nemoUpload',
-		icon: 'file:nemo.svg',
+		icon: { light: 'file:../../icons/nemo-upload.svg', dark: 'file:../../icons/nemo-upload.dark.svg' },
 		group: ['input'],
 		version: 1,
 		subtitle: '={{ "Upload " + ($parameter["source"] === "url" ? "from URLs" : "binary files") }}',
@@ -57,7 +57,7 @@ export class NemoUpload implements INodeType {
 				placeholder: 'https://example.com/clip.mp4',
 				description: 'URLs of the media files, one per line or separated by commas',
 			},
-			sessionIdParameter({ required: false }),
+			...sessionParameters({ canStartNew: true }),
 			optionsParameter(['itemsAtOnce']),
 		],
 	};
@@ -72,7 +72,7 @@ export class NemoUpload implements INodeType {
 			if (source === 'binary') {
 				const names = splitList(this.getNodeParameter('binaryPropertyNames', itemIndex, 'data'));
 				if (names.length === 0) throw inputError('Binary Properties is empty.', 'binaryPropertyNames', 'Enter the binary property names to upload, e.g. "data".');
-				files = await Promise.all(names.map((name) => fileFromBinaryProperty(this, itemIndex, name, 'binaryPropertyNames', 'File')));
+				files = await Promise.all(names.map((name) => fileFromBinaryProperty(this, itemIndex, name, 'binaryPropertyNames', { label: 'File', purpose: 'to upload' })));
 			} else {
 				const list = splitList(this.getNodeParameter('urls', itemIndex, ''));
 				if (list.length === 0) throw inputError('URLs is empty (the expression evaluated to nothing).', 'urls', 'Enter at least one http(s) URL.');

@@ -256,7 +256,7 @@ describe('5. rejections before the stream opened (the service did not accept the
 		sim.addFault({ endpoint: 'sse', code: 429, times: 100 });
 		const result = await oneItem();
 		const [item] = result.nodeOutput('Nemo');
-		expect(item.json.error).toMatch(/rate limiting requests \(429\) during sending the instruction/);
+		expect(item.json.error).toMatch(/rate limiting requests \(429\) while sending the instruction/);
 		expect(item.json.error).toMatch(/NemoVideo did not accept the instruction for session \d{19} \(no event stream opened\), so it was not charged\.$/);
 		expect(description(item)).toMatch(/Items at Once/);
 		expect(sseRequests()).toHaveLength(7);
@@ -282,7 +282,7 @@ describe('5. rejections before the stream opened (the service did not accept the
 		sim.addFault({ endpoint: 'sse', status: 500, body: 'Internal Server Error ', endlessBody: true });
 		const result = await oneItem();
 		const [item] = result.nodeOutput('Nemo');
-		expect(item.json.error).toMatch(/^Item index 0: The NemoVideo service had an internal problem \(HTTP 500\) during sending the instruction\./);
+		expect(item.json.error).toMatch(/^Item index 0: The NemoVideo service had an internal problem \(HTTP 500\) while sending the instruction\./);
 		expect(item.json.error).toMatch(/did not accept the instruction for session \d{19}/);
 		expect(description(item)).toMatch(/Try again in a few minutes/);
 		expect(sseRequests()).toHaveLength(1);

@@ -91,7 +91,7 @@ describe('batches', () => {
 		const items = result.nodeOutput('Nemo Face Swap');
 		expect(pairedIndexes(items)).toEqual([0, 1, 2, 3, 4]);
 		// n8n keeps only the message in the json of an error item; the error itself has the rest.
-		expect(items[2].json).toEqual({ error: 'Item index 2: The item has no binary property "face" for Face Photo.' });
+		expect(items[2].json).toEqual({ error: 'Item index 2: The input item has no binary property "face" for the face photo.' });
 		expect(items[2].error?.description).toMatch(/This item's binary properties are: "data"/);
 		expect(items[2].error?.context.itemIndex).toBe(2);
 		for (const index of [0, 1, 3, 4]) expect(items[index].json.videoUrl).toBeDefined();
@@ -114,11 +114,11 @@ describe('batches', () => {
 	it('without Continue On Fail, fails the run with the item index and the advice', async () => {
 		const inputItems = [0, 1, 2].map(swapItem);
 		inputItems[1].json = { sessionId: 'not-a-session' };
-		const workflow = withNode(workflowFixture('batch-face-swap'), 'Nemo Face Swap', { parameters: { sessionId: '={{ $json.sessionId }}' } });
+		const workflow = withNode(workflowFixture('batch-face-swap'), 'Nemo Face Swap', { parameters: { session: 'fromInput' } });
 		const result = await runNodes(workflow, { credentials, inputItems });
 		const error = result.nodeError('Nemo Face Swap')!;
 		expect(error.message).toBe('Item index 1: The session id "not-a-session" is not a NemoVideo session id (a long number).');
-		expect(error.description).toMatch(/Leave Session ID empty/);
+		expect(error.description).toMatch(/choose Session → From Input Item/);
 		expect((error as unknown as { context: { itemIndex: number } }).context.itemIndex).toBe(1);
 		await result.cleanup();
 	});
@@ -191,19 +191,19 @@ describe('the other nodes', () => {
 			inputItems: [{ binary: { data: media('clip.mp4') } }],
 		});
 		const sessionId = upload.nodeOutput('Nemo')[0].json.sessionId as string;
-		const started = await runNodes(singleNode('n8n-nodes-nemovideo.nemoExport', { operation: 'start' }), {
+		const started = await runNodes(singleNode('n8n-nodes-nemovideo.nemoExport', { exportOperation: 'start' }), {
 			credentials,
 			inputItems: [{ json: { sessionId } }],
 		});
 		const start = started.nodeOutput('Nemo')[0].json;
 		expect(start).toMatchObject({ sessionId, status: 'pending', timeline: 'Timeline (1 track): 1. Video: clip.mp4 (0-10s)' });
-		const early = await runNodes(singleNode('n8n-nodes-nemovideo.nemoExport', { operation: 'getStatus', output: 'binary' }), {
+		const early = await runNodes(singleNode('n8n-nodes-nemovideo.nemoExport', { exportOperation: 'getStatus', output: 'binary' }), {
 			credentials,
 			inputItems: [{ json: { renderId: start.renderId } }],
 		});
 		expect(['pending', 'processing']).toContain(early.nodeOutput('Nemo')[0].json.status);
 		await new Promise((resolve) => setTimeout(resolve, FAST_TIMINGS.renderMs + 200));
-		const done = await runNodes(singleNode('n8n-nodes-nemovideo.nemoExport', { operation: 'getStatus', output: 'binary' }), {
+		const done = await runNodes(singleNode('n8n-nodes-nemovideo.nemoExport', { exportOperation: 'getStatus', output: 'binary' }), {
 			credentials,
 			inputItems: [{ json: { renderId: start.renderId } }],
 		});
@@ -214,7 +214,7 @@ describe('the other nodes', () => {
 	});
 
 	it('Nemo Export refuses a session id expression that evaluates to nothing', async () => {
-		const session = await runNodes(singleNode('n8n-nodes-nemovideo.nemoExport', { operation: 'exportAndWait', sessionId: '={{ $json.nothing }}' }), { credentials });
+		const session = await runNodes(singleNode('n8n-nodes-nemovideo.nemoExport', { exportOperation: 'exportAndWait', session: 'id', sessionId: '={{ $json.nothing }}' }), { credentials });
 		expect(session.nodeError('Nemo')!.message).toBe('Item index 0: Session ID is empty (the expression evaluated to nothing).');
 		await session.cleanup();
 	});

@@ -84,7 +84,7 @@ it('fails an item after the documented number of retries (6) when the service ke
 	expect(elsewhere.status).toBe(200);
 	const result = await runNodes(batch(1), { credentials: { baseUrl: sim.url, accessToken: token }, inputItems: [swapItem(0)] });
 	const [item] = result.nodeOutput('Nemo Face Swap');
-	expect(String(item.json.error)).toMatch(/rate limiting requests \(429\) during sending the instruction/);
+	expect(String(item.json.error)).toMatch(/rate limiting requests \(429\) while sending the instruction/);
 	// its first try and 6 retries, all refused; none of them reached the editor or cost anything
 	expect(sim.requests.filter((r) => r.endpoint === 'sse' && r.status === 429)).toHaveLength(7);
 	expect(sim.messages).toHaveLength(1); // only the other client's

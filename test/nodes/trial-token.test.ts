@@ -74,7 +74,7 @@ describe('the trial token n8n keeps', () => {
 			expect(ours).toEqual(
 				expect.arrayContaining([
 					expect.stringMatching(/^info NemoVideo trial token obtained \(none kept\), kept in the credential/),
-					expect.stringMatching(/^info NemoVideo rejected the token during reading the credit balance \(code 1001\); retrying once with a new trial token/),
+					expect.stringMatching(/^info NemoVideo rejected the token while reading the credit balance \(code 1001\); retrying once with a new trial token/),
 					expect.stringMatching(/^info NemoVideo trial token renewed \(rejected by the service \(1001\)\), kept in the credential/),
 				]),
 			);

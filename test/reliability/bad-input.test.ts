@@ -63,7 +63,7 @@ describe('files', () => {
 		[
 			'a missing binary property',
 			(item) => delete item.binary!.face,
-			{ error: /The item has no binary property "face" for Face Photo\.$/, advice: /This item's binary properties are: "data"\. Enter one of them/ },
+			{ error: /The input item has no binary property "face" for the face photo\.$/, advice: /This item's binary properties are: "data"\. Enter one of them/ },
 		],
 		[
 			'a 0-byte file',
@@ -182,7 +182,7 @@ describe('URLs', () => {
 		const outputs = await outputsOf('n8n-nodes-nemovideo.nemoFaceSwap', { ...FACE_SWAP, videoSource: 'url', videoUrl: 'http://127.0.0.1:1/clip.mp4' }, [
 			{ json: {}, binary: { face: media('face.jpg') } },
 		]);
-		expectErrorItem(outputs, 0, { error: /during upload from Video URL http:\/\/127\.0\.0\.1:1\/clip\.mp4 .*Could not download http:\/\/127\.0\.0\.1:1\/clip\.mp4: connection refused/, advice: /Check the input of this item/ });
+		expectErrorItem(outputs, 0, { error: /during upload from Video URL http:\/\/127\.0\.0\.1:1\/clip\.mp4 .*Could not download http:\/\/127\.0\.0\.1:1\/clip\.mp4: connection refused"\.$/, advice: /Check the input of this item/ });
 		expect(sim.messages).toHaveLength(0);
 	});
 
@@ -199,16 +199,16 @@ describe('sessions, expressions and instructions', () => {
 		['../../etc/passwd', /The session id "\.\.\/\.\.\/etc\/passwd" is not a NemoVideo session id/],
 		['={{ 1234567890123456789 }}', /The session id 1234567890123456800 arrived as a number and lost its last digits\.$/],
 	])('a session id that is not one (%s) is refused, naming the field', async (sessionId, error) => {
-		const outputs = await outputsOf('n8n-nodes-nemovideo.nemoEdit', { instruction: 'make the title bigger', sessionId }, [{ json: {} }]);
+		const outputs = await outputsOf('n8n-nodes-nemovideo.nemoEdit', { instruction: 'make the title bigger', session: 'id', sessionId }, [{ json: {} }]);
 		expectErrorItem(outputs, 0, { error, advice: /Session ID|session ids as text/ });
 		expect(sentWork()).toHaveLength(0);
 	});
 
 	it.each([
-		['Nemo Export: Session ID', 'n8n-nodes-nemovideo.nemoExport', { operation: 'exportAndWait', sessionId: '={{ $json.nothing }}' }, /Session ID is empty \(the expression evaluated to nothing\)\.$/],
-		['Nemo Edit: Instruction', 'n8n-nodes-nemovideo.nemoEdit', { sessionId: '1234567890123456789', instruction: '={{ $json.nothing }}' }, /Instruction is empty \(the expression evaluated to nothing\)\.$/],
-		['Nemo Export: Render ID', 'n8n-nodes-nemovideo.nemoExport', { operation: 'getStatus', renderId: '={{ $json.nothing }}' }, /Render ID is empty \(the expression evaluated to nothing\)\.$/],
-		['Nemo Face Swap: binary property name', 'n8n-nodes-nemovideo.nemoFaceSwap', { ...FACE_SWAP, videoBinaryProperty: '={{ $json.nothing }}' }, /The name of the binary property for Video is empty\.$/],
+		['Nemo Export: Session ID', 'n8n-nodes-nemovideo.nemoExport', { exportOperation: 'exportAndWait', session: 'id', sessionId: '={{ $json.nothing }}' }, /Session ID is empty \(the expression evaluated to nothing\)\.$/],
+		['Nemo Edit: Instruction', 'n8n-nodes-nemovideo.nemoEdit', { session: 'id', sessionId: '1234567890123456789', instruction: '={{ $json.nothing }}' }, /Instruction is empty \(the expression evaluated to nothing\)\.$/],
+		['Nemo Export: Render ID', 'n8n-nodes-nemovideo.nemoExport', { exportOperation: 'getStatus', render: 'id', renderId: '={{ $json.nothing }}' }, /Render ID is empty \(the expression evaluated to nothing\)\.$/],
+		['Nemo Face Swap: binary property name', 'n8n-nodes-nemovideo.nemoFaceSwap', { ...FACE_SWAP, videoBinaryProperty: '={{ $json.nothing }}' }, /The name of the binary property for the video is empty\.$/],
 		['Nemo Upload: URLs', 'n8n-nodes-nemovideo.nemoUpload', { source: 'url', urls: '={{ $json.nothing }}' }, /URLs is empty \(the expression evaluated to nothing\)\.$/],
 	] as const)('an expression that evaluates to nothing (%s) is refused, naming the field', async (_name, type, parameters, error) => {
 		const outputs = await outputsOf(type, parameters, [{ json: { other: 1 } }]);
@@ -228,7 +228,7 @@ describe('sessions, expressions and instructions', () => {
 			.join(' ')
 			.trim();
 		expect(instruction.length).toBeGreaterThan(10_000);
-		const outputs = await outputsOf('n8n-nodes-nemovideo.nemoEdit', { sessionId, instruction }, [{ json: {} }]);
+		const outputs = await outputsOf('n8n-nodes-nemovideo.nemoEdit', { session: 'id', sessionId, instruction }, [{ json: {} }]);
 		expect(outputs[0].json.error).toBeUndefined();
 		// Compared as booleans: a failure must not print 14,000 characters.
 		expect(outputs[0].json.instruction === instruction).toBe(true);
@@ -270,6 +270,6 @@ describe('the credential', () => {
 
 	it('a Base URL with a wrong path says to check the Base URL', async () => {
 		const outputs = await outputsOf('n8n-nodes-nemovideo.nemoCredits', {}, [{ json: {} }], { credentials: { baseUrl: `${sim.url}/v2/api`, accessToken: '' } });
-		expectErrorItem(outputs, 0, { error: /NemoVideo answered 404 \(not found\) during getting a trial token\. The service said: "No such endpoint: POST \/v2\/api\/api\/auth\/anonymous-token"/, advice: /the Base URL in the Nemo API credential is wrong/ });
+		expectErrorItem(outputs, 0, { error: /NemoVideo answered 404 \(not found\) while getting a trial token\. The service said: "No such endpoint: POST \/v2\/api\/api\/auth\/anonymous-token"/, advice: /the Base URL in the Nemo API credential is wrong/ });
 	});
 });

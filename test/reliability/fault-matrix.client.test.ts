@@ -85,19 +85,19 @@ async function rawCase(onSocket: Parameters<typeof rawTcpServer>[0]): Promise<{ 
 
 describe('connection-level faults (raw TCP servers)', () => {
 	it.each([
-		['closes the connection on the first request', (socket: import('node:net').Socket) => socket.destroy(), /connection to http:\/\/127\.0\.0\.1:\d+ was cut during reading the credit balance/, /Try again/],
-		['answers bytes that are not HTTP', (socket: import('node:net').Socket) => socket.end('SSH-2.0-OpenSSH_9.2\r\n\r\n'), /Network error during reading the credit balance: /, /Base URL/],
+		['closes the connection on the first request', (socket: import('node:net').Socket) => socket.destroy(), /connection to http:\/\/127\.0\.0\.1:\d+ was cut while reading the credit balance/, /Try again/],
+		['answers bytes that are not HTTP', (socket: import('node:net').Socket) => socket.end('SSH-2.0-OpenSSH_9.2\r\n\r\n'), /Network error while reading the credit balance: /, /Base URL/],
 		['never answers (headers timeout 0.3 s)', () => undefined, /did not answer reading the credit balance in time/, /slow or unreachable/],
 		[
 			'sends headers and half the body, then stalls (body timeout 0.3 s)',
 			(socket: import('node:net').Socket) => socket.write('HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 40\r\n\r\n{"code":0,"data":'),
-			/stopped sending data during reading the credit balance \(the answer stalled\)/,
+			/stopped sending data while reading the credit balance \(the answer stalled\)/,
 			/stalled/,
 		],
 		[
 			'sends half the declared body, then closes',
 			(socket: import('node:net').Socket) => socket.end('HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 400\r\n\r\n{"code":0,"data":'),
-			/connection to .* was cut during reading the credit balance/,
+			/connection to .* was cut while reading the credit balance/,
 			/Try again/,
 		],
 	])('a server that %s', async (fault, onSocket, error, advice) => {

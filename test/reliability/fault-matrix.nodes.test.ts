@@ -120,7 +120,7 @@ const API_CODES: Row[] = [
 		where: 'session',
 		rules: [{ endpoint: 'session', code: 1001, times: EVERY }],
 		expected: 'reported',
-		error: /trial token was rejected during creating a session \(code 1001\), even after getting a new one/,
+		error: /trial token was rejected while creating a session \(code 1001\), even after getting a new one/,
 		advice: /set an Access Token/,
 	},
 	// Refused before its stream opened, the message was not accepted: the same recovery as everywhere (issue 11, case 5).
@@ -138,7 +138,7 @@ const API_CODES: Row[] = [
 		where: 'sse',
 		rules: [{ endpoint: 'sse', code: 1001, times: EVERY }],
 		expected: 'reported',
-		error: /trial token was rejected during sending the instruction \(code 1001\), even after getting a new one\..* NemoVideo did not accept the instruction for session \d{19} \(no event stream opened\), so it was not charged\.$/,
+		error: /trial token was rejected while sending the instruction \(code 1001\), even after getting a new one\..* NemoVideo did not accept the instruction for session \d{19} \(no event stream opened\), so it was not charged\.$/,
 		advice: /set an Access Token/,
 		check: () => expect(apiCalls('/run_sse')).toHaveLength(4),
 	},
@@ -150,7 +150,7 @@ const API_CODES: Row[] = [
 		accessToken: 'nmv_usr_revoked_configured_token_0001',
 		rules: [],
 		expected: 'reported',
-		error: /access token was rejected during reading the credit balance \(code 1001: invalid or expired\)/,
+		error: /access token was rejected while reading the credit balance \(code 1001: invalid or expired\)/,
 		advice: /Access Token field of the Nemo API credential/,
 		check: () => expect(apiCalls('/api/auth/anonymous-token')).toHaveLength(0),
 	},
@@ -170,8 +170,8 @@ const API_CODES: Row[] = [
 			where: endpoint,
 			rules: [{ endpoint, code: 1002 }],
 			expected: 'reported',
-			error: /session was not found during .* \(code 1002\)/,
-			advice: /Clear the Session ID parameter/,
+			error: /session was not found while .* \(code 1002\)/,
+			advice: /Choose Session → New Session/,
 			check: endpoint === 'renderStart' ? editIsDone : undefined,
 		}),
 	),
@@ -238,7 +238,7 @@ const API_CODES: Row[] = [
 		rules: [{ endpoint: 'renderStart', completedWithoutUrl: true, times: EVERY }, { endpoint: 'download', code: 429 }],
 		expected: 'recovered',
 	},
-	{ family: 'code 429', fault: '429 twice (retry refused too)', where: 'credits', node: 'credits', rules: [{ endpoint: 'credits', code: 429, times: EVERY }], expected: 'reported', error: /rate limiting requests \(429\) during reading the credit balance/, advice: /Items at Once/ },
+	{ family: 'code 429', fault: '429 twice (retry refused too)', where: 'credits', node: 'credits', rules: [{ endpoint: 'credits', code: 429, times: EVERY }], expected: 'reported', error: /rate limiting requests \(429\) while reading the credit balance/, advice: /Items at Once/ },
 	{
 		family: 'code 429',
 		fault: '429 always (per-address trial cap)',
@@ -256,7 +256,7 @@ const API_CODES: Row[] = [
 		where: 'sse',
 		rules: [{ endpoint: 'sse', code: 429, times: EVERY }],
 		expected: 'reported',
-		error: /rate limiting requests \(429\) during sending the instruction.* did not accept the instruction for session \d{19}/,
+		error: /rate limiting requests \(429\) while sending the instruction.* did not accept the instruction for session \d{19}/,
 		advice: /Items at Once/,
 		// 2 items × (1 + the rate limiter's 6 retries)
 		check: () => expect(apiCalls('/run_sse')).toHaveLength(14),
@@ -280,9 +280,9 @@ const CLOSED_PORT = 'http://127.0.0.1:1';
 const short = { timeouts: { headersMs: 300, bodyMs: 300 } };
 
 const TRANSPORT: Row[] = [
-	{ family: 'transport', fault: 'connection refused', where: 'every request', baseUrl: CLOSED_PORT, rules: [], expected: 'reported', error: /Could not connect to http:\/\/127\.0\.0\.1:1 during getting a trial token \(connection refused\)/, advice: /Base URL/ },
+	{ family: 'transport', fault: 'connection refused', where: 'every request', baseUrl: CLOSED_PORT, rules: [], expected: 'reported', error: /Could not connect to http:\/\/127\.0\.0\.1:1 while getting a trial token \(connection refused\)/, advice: /Base URL/ },
 	{ family: 'transport', fault: 'unresolvable host (.invalid)', where: 'every request', baseUrl: 'https://nemo-api.invalid', rules: [], expected: 'reported', error: /host of https:\/\/nemo-api\.invalid could not be found .* \(DNS lookup failed\)/, advice: /Base URL .* for typos/ },
-	{ family: 'transport', fault: 'reset before the answer', where: 'session', rules: [{ endpoint: 'session', reset: true }], expected: 'reported', error: /connection to http:\/\/127\.0\.0\.1:\d+ was cut during creating a session/, advice: /Try again/ },
+	{ family: 'transport', fault: 'reset before the answer', where: 'session', rules: [{ endpoint: 'session', reset: true }], expected: 'reported', error: /connection to http:\/\/127\.0\.0\.1:\d+ was cut while creating a session/, advice: /Try again/ },
 	{ family: 'transport', fault: 'reset during the upload (after 3000 bytes)', where: 'upload', rules: [{ endpoint: 'upload', resetAfterBytes: 3000 }], expected: 'reported', error: /was cut during upload of 2 files/, advice: /Try again/ },
 	{
 		family: 'transport',
@@ -298,7 +298,7 @@ const TRANSPORT: Row[] = [
 		where: 'sse',
 		rules: [{ endpoint: 'sse', reset: true }],
 		expected: 'reported',
-		error: /connection .* was cut during sending the instruction\. The session did not change in 3 checks afterwards/,
+		error: /connection .* was cut while sending the instruction\. The session did not change in 3 checks afterwards/,
 		advice: /not sent again.*check the session's timeline/,
 	},
 	{
@@ -317,7 +317,7 @@ const TRANSPORT: Row[] = [
 		where: 'sse',
 		rules: [{ endpoint: 'sse', status: 500, body: 'Internal Server Error ', endlessBody: true }],
 		expected: 'reported',
-		error: /internal problem \(HTTP 500\) during sending the instruction\..* did not accept the instruction for session \d{19}/,
+		error: /internal problem \(HTTP 500\) while sending the instruction\..* did not accept the instruction for session \d{19}/,
 		advice: /Try again in a few minutes/,
 		check: () => expect(apiCalls('/run_sse')).toHaveLength(2),
 	},
@@ -327,7 +327,7 @@ const TRANSPORT: Row[] = [
 		where: 'sse',
 		rules: [{ endpoint: 'sse', status: 500, body: 'Internal Server Error' }],
 		expected: 'reported',
-		error: /internal problem \(HTTP 500\) during sending the instruction\..* did not accept the instruction for session \d{19}/,
+		error: /internal problem \(HTTP 500\) while sending the instruction\..* did not accept the instruction for session \d{19}/,
 		advice: /Try again in a few minutes/,
 	},
 	{
@@ -351,7 +351,7 @@ const TRANSPORT: Row[] = [
 	{ family: 'transport', fault: 'slow headers (1.5 s, timeout 0.3 s)', where: 'state', tuning: tuningWith(short), rules: [{ endpoint: 'state', delayHeadersMs: 1500 }], expected: 'reported', error: /did not answer reading the session state in time/, advice: /slow or unreachable/ },
 	{ family: 'transport', fault: 'slow headers (1.5 s, timeout 0.3 s)', where: 'credits', node: 'credits', tuning: tuningWith(short), rules: [{ endpoint: 'credits', delayHeadersMs: 1500 }], expected: 'reported', error: /did not answer reading the credit balance in time/, advice: /slow or unreachable/ },
 	{ family: 'transport', fault: 'slow headers while polling (timeout 0.3 s)', where: 'renderStatus', tuning: tuningWith(short), rules: [{ endpoint: 'renderStatus', delayHeadersMs: 1000 }], expected: 'recovered' },
-	{ family: 'transport', fault: 'stalled body (1.5 s, timeout 0.3 s)', where: 'state', tuning: tuningWith(short), rules: [{ endpoint: 'state', stallBodyMs: 1500 }], expected: 'reported', error: /stopped sending data during reading the session state \(the answer stalled\)/, advice: /stalled/ },
+	{ family: 'transport', fault: 'stalled body (1.5 s, timeout 0.3 s)', where: 'state', tuning: tuningWith(short), rules: [{ endpoint: 'state', stallBodyMs: 1500 }], expected: 'reported', error: /stopped sending data while reading the session state \(the answer stalled\)/, advice: /stalled/ },
 	{ family: 'transport', fault: 'stalled body while polling (timeout 0.3 s)', where: 'renderStatus', tuning: tuningWith(short), rules: [{ endpoint: 'renderStatus', stallBodyMs: 1000 }], expected: 'recovered' },
 	{ family: 'transport', fault: 'stalled download (timeout 0.3 s)', where: 'cdn', tuning: tuningWith(short), rules: [{ endpoint: 'cdn', stallBodyMs: 1500 }], expected: 'recovered' },
 	{

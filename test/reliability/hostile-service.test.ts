@@ -365,7 +365,7 @@ describe('service-supplied URLs to private addresses (point 6)', () => {
 		);
 		expect(error).toBeInstanceOf(NemoApiError);
 		expect(error?.message).toBe(
-			'Refused to download from 169.254.169.254 during downloading the video: it is a private, loopback or link-local address (169.254.169.254), and the Base URL is not.',
+			'Refused to download from 169.254.169.254 while downloading the video: it is a private, loopback or link-local address (169.254.169.254), and the Base URL is not.',
 		);
 		await client.close();
 		await dispatcher.close();
@@ -378,7 +378,7 @@ describe('service-supplied URLs to private addresses (point 6)', () => {
 			() => undefined,
 			(caught: unknown) => caught as NemoApiError,
 		);
-		expect(error?.message).toBe('Refused to download from http://cdn.nemo-hostile.test during downloading the video: plain http:// where the Base URL is https://.');
+		expect(error?.message).toBe('Refused to download from http://cdn.nemo-hostile.test while downloading the video: plain http:// where the Base URL is https://.');
 		await transport.close();
 	});
 

@@ -1,27 +1,26 @@
-// media: 'ffmpeg' — real probing and real renders. Needs ffmpeg and ffprobe on
-// PATH (Debian/Ubuntu: apt-get install -y ffmpeg); skipped with a message otherwise.
+// media: 'ffmpeg' — real probing and real renders, with the system's ffmpeg/ffprobe or, on a
+// machine without them, the ones the devDependencies @ffmpeg-installer/ffmpeg and
+// @ffprobe-installer/ffprobe ship (so this suite never skips).
 import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { call, newSession, newToken, sendMessage, Sim, sleep, startSimulator, state, upload } from './helpers';
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { mediaBinary } = require('../../simulator/media-binaries');
 
-const hasFfmpeg = ['ffmpeg', 'ffprobe'].every((cmd) => spawnSync(cmd, ['-version']).status === 0);
-if (!hasFfmpeg) {
-	// eslint-disable-next-line no-console
-	console.warn('SKIPPED test/simulator/ffmpeg.test.ts: ffmpeg/ffprobe not on PATH (install with: apt-get install -y ffmpeg)');
-}
-const describeFfmpeg = hasFfmpeg ? describe : describe.skip;
+const FFMPEG: string = mediaBinary('ffmpeg');
+const FFPROBE: string = mediaBinary('ffprobe');
 
 const W = 320;
 const H = 240;
 
 function ffmpeg(args: string[]): Buffer {
-	return execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', ...args], { maxBuffer: 64 * 1024 * 1024 });
+	return execFileSync(FFMPEG, ['-hide_banner', '-loglevel', 'error', '-y', ...args], { maxBuffer: 64 * 1024 * 1024 });
 }
 
 function probe(file: string): any {
-	return JSON.parse(execFileSync('ffprobe', ['-v', 'error', '-print_format', 'json', '-show_streams', '-show_format', file]).toString());
+	return JSON.parse(execFileSync(FFPROBE, ['-v', 'error', '-print_format', 'json', '-show_streams', '-show_format', file]).toString());
 }
 
 /** RGB of one pixel of the frame at `t` seconds. */
@@ -33,14 +32,14 @@ function pixel(file: string, t: number, x: number, y: number): [number, number, 
 
 /** Peak audio level (dB) between from and from+len seconds. */
 function maxVolume(file: string, from: number, len: number): number {
-	const r = spawnSync('ffmpeg', ['-hide_banner', '-ss', String(from), '-t', String(len), '-i', file, '-af', 'volumedetect', '-f', 'null', '-']);
+	const r = spawnSync(FFMPEG, ['-hide_banner', '-ss', String(from), '-t', String(len), '-i', file, '-af', 'volumedetect', '-f', 'null', '-']);
 	const m = /max_volume: (-?[\d.]+|-inf) dB/.exec(r.stderr.toString());
 	return m ? (m[1] === '-inf' ? -Infinity : Number(m[1])) : NaN;
 }
 
 const isRed = ([r, g, b]: [number, number, number]) => r > 180 && g < 80 && b < 80;
 
-describeFfmpeg(`media: 'ffmpeg'`, () => {
+describe(`media: 'ffmpeg'`, () => {
 	let sim: Sim;
 	let dir: string;
 	let token: string;
@@ -135,6 +134,21 @@ describeFfmpeg(`media: 'ffmpeg'`, () => {
 		await sendMessage(sim, token, sid, 'replace the audio, loop it, and mute the original');
 		const looped = await render(sid, 'render_looped');
 		expect(maxVolume(looped, 1.3, 0.5)).toBeGreaterThan(-40);
+	});
+
+	it('keeps the original audio at a volume under a shorter replacement track', async () => {
+		const sid = await newSession(sim, token);
+		await upload(sim, token, sid, [
+			{ name: 'clip.mp4', data: read('clip.mp4') },
+			{ name: 'voice.wav', data: read('voice.wav') },
+		]);
+		await sendMessage(sim, token, sid, 'replace the audio and keep the original at 20%');
+		const mixed = await render(sid, 'render_mixed');
+		// the 1 s replacement tone is loud; after it, the 440 Hz original is still there, quieter
+		expect(maxVolume(mixed, 0.2, 0.5)).toBeGreaterThan(-25);
+		const after = maxVolume(mixed, 1.3, 0.5);
+		expect(after).toBeGreaterThan(-45);
+		expect(after).toBeLessThan(maxVolume(mixed, 0.2, 0.5) - 6);
 	});
 
 	it('fails a render whose draft points at no stored file', async () => {

@@ -5,7 +5,7 @@ import { deliveryFormat, readDeliveryFormat } from './format';
 
 /** Export and Wait: render the session to MP4, wait for it, output the file or its URL. */
 
-const show = { show: { operation: ['exportAndWait'] } };
+const show = { show: { exportOperation: ['exportAndWait'] } };
 
 export const description: INodeProperties[] = [{ ...deliveryFormat, displayOptions: show }];
 

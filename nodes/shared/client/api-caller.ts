@@ -2,7 +2,7 @@ import type { Readable } from 'node:stream';
 import { sleep } from './abort';
 import type { TokenProvider } from './auth';
 import { inferErrorCode } from './envelope';
-import { NemoApiError, apiError, cancelledError, isNemoApiError } from './errors';
+import { NemoApiError, apiError, cancelledError, during, isNemoApiError } from './errors';
 import { DEFAULT_MAX_RATE_LIMIT_RETRIES } from './rate-limit';
 import {
 	type ApiRequest,
@@ -136,7 +136,7 @@ export class ApiCaller {
 		const code = codeOf(answer);
 		if ((code === 1001 || answer.status === 401) && attempt.token && !attempt.refreshedToken) {
 			attempt.refreshedToken = true;
-			this.log('info', `NemoVideo rejected the token during ${request.operation} (code ${code}); retrying once with a new trial token`, { operation: request.operation, code });
+			this.log('info', `NemoVideo rejected the token ${during(request.operation)} (code ${code}); retrying once with a new trial token`, { operation: request.operation, code });
 			const fresh = await this.tokens.refreshAfterRejection(attempt.token, request.signal);
 			if (fresh) {
 				attempt.token = fresh;

@@ -87,7 +87,7 @@ export function amendError(error: NemoApiError, add: { message?: string; descrip
 }
 
 export function cancelledError(operation?: string): NemoApiError {
-	return new NemoApiError(`Cancelled${operation ? ` during ${operation}` : ''}: the execution was stopped.`, {
+	return new NemoApiError(`Cancelled${operation ? ` ${during(operation)}` : ''}: the execution was stopped.`, {
 		kind: 'cancelled',
 		operation,
 	});
@@ -95,6 +95,14 @@ export function cancelledError(operation?: string): NemoApiError {
 
 export function inputError(message: string, field: string, description?: string): NemoApiError {
 	return new NemoApiError(message, { kind: 'input', field, description });
+}
+
+/**
+ * "while getting a trial token", "during the export": operations are named either way, and a
+ * message reads as a person would write it.
+ */
+export function during(operation: string): string {
+	return `${/^[a-z]+ing\b/.test(operation) ? 'while' : 'during'} ${operation}`;
 }
 
 /** The operation name of the anonymous-token request, which some messages single out. */
@@ -119,7 +127,9 @@ export interface ApiErrorContext {
  */
 export function apiError(code: number, context: ApiErrorContext): NemoApiError {
 	const { operation } = context;
-	const said = context.serviceMessage ? ` The service said: "${serviceText(context.serviceMessage, 300)}".` : '';
+	// The service ends its messages with its code ("… answered HTTP 404 (400)"); ours names the code already.
+	const serviceWords = context.serviceMessage?.replace(new RegExp(`\\s*\\(${code}\\)\\s*$`), '');
+	const said = serviceWords ? ` The service said: "${serviceText(serviceWords, 300)}".` : '';
 	const make = (message: string, description: string) =>
 		new NemoApiError(`${message}${said}`, { kind: 'api', code, httpStatus: context.httpStatus, description, operation });
 
@@ -127,58 +137,58 @@ export function apiError(code: number, context: ApiErrorContext): NemoApiError {
 		case 1001:
 			return context.usingConfiguredToken
 				? make(
-						`The NemoVideo access token was rejected during ${operation} (code 1001: invalid or expired).`,
+						`The NemoVideo access token was rejected ${during(operation)} (code 1001: invalid or expired).`,
 						'Paste a valid token into the Access Token field of the Nemo API credential, or leave that field empty to use a free anonymous trial token.',
 					)
 				: context.retried === false
 					? make(
-							`The NemoVideo trial token was rejected during ${operation} (code 1001: expired); a new one was obtained for the next requests.`,
+							`The NemoVideo trial token was rejected ${during(operation)} (code 1001: expired); a new one was obtained for the next requests.`,
 							'Run this item again: it will use the new trial token.',
 						)
 					: make(
-							`The NemoVideo trial token was rejected during ${operation} (code 1001), even after getting a new one.`,
+							`The NemoVideo trial token was rejected ${during(operation)} (code 1001), even after getting a new one.`,
 							'Try again later; if it persists, set an Access Token in the Nemo API credential.',
 						);
 		case 1002:
 			return make(
-				`The NemoVideo session was not found during ${operation} (code 1002).`,
-				'Sessions expire and belong to one token. Clear the Session ID parameter to start a new session, or pass the session id from an earlier node that used the same credential.',
+				`The NemoVideo session was not found ${during(operation)} (code 1002).`,
+				'Sessions expire and belong to one token. Choose Session → New Session to start a new one, or pass the session id from an earlier node that used the same credential.',
 			);
 		case 2001: {
 			const link = context.anonymousUserId
 				? ` Register at ${REGISTRATION_URL}?bind=${encodeURIComponent(context.anonymousUserId)} to keep this trial's work and get more credits.`
 				: ' Top up your credits in your NemoVideo account.';
-			return make(`Out of NemoVideo credits (code 2001) during ${operation}.`, `Nothing more was charged.${link}`);
+			return make(`Out of NemoVideo credits (code 2001) ${during(operation)}.`, `Nothing more was charged.${link}`);
 		}
 		case 4001:
 			return make(
-				`NemoVideo refused the file type during ${operation} (code 4001).`,
+				`NemoVideo refused the file type ${during(operation)} (code 4001).`,
 				`Accepted types: ${ACCEPTED_TYPES_TEXT}. Convert the file, or check that the binary property holds the file you meant.`,
 			);
 		case 4002:
 			return make(
-				`The file is too large for NemoVideo (code 4002) during ${operation}.`,
+				`The file is too large for NemoVideo (code 4002) ${during(operation)}.`,
 				'The limit is 500 MB per file. Compress or trim the video (e.g. lower the bitrate or cut it into parts) and try again.',
 			);
 		case 400:
 			if (!/client.?id/i.test(context.serviceMessage ?? '')) {
 				return make(
-					`NemoVideo refused the request during ${operation} (HTTP 400: bad request).`,
+					`NemoVideo refused the request ${during(operation)} (HTTP 400: bad request).`,
 					'Check the input of this item (file, URL, session ID); if it looks right, try again.',
 				);
 			}
 			return make(
-				`NemoVideo refused the request during ${operation} (HTTP 400: missing or bad client id).`,
+				`NemoVideo refused the request ${during(operation)} (HTTP 400: missing or bad client id).`,
 				'Set a Client ID in the Nemo API credential (any UUID), or leave it empty so one is derived for you.',
 			);
 		case 402:
 			return make(
-				`NemoVideo blocked the export on the free plan (402) during ${operation}.`,
+				`NemoVideo blocked the export on the free plan (402) ${during(operation)}.`,
 				'This is a subscription-plan limit, not a lack of credits: upgrade the NemoVideo plan of this account, or use a token of an account whose plan allows exports.',
 			);
 		case 404:
 			return make(
-				`NemoVideo answered 404 (not found) during ${operation}.`,
+				`NemoVideo answered 404 (not found) ${during(operation)}.`,
 				`If every call fails like this, the Base URL in the Nemo API credential is wrong: it should be the API's root address, e.g. ${DEFAULT_BASE_URL}. Otherwise, what this item refers to (a session or render id) no longer exists.`,
 			);
 		case 429:
@@ -190,23 +200,23 @@ export function apiError(code: number, context: ApiErrorContext): NemoApiError {
 			}
 			if (context.retried === false) {
 				return make(
-					`NemoVideo is rate limiting requests (429) during ${operation}.`,
+					`NemoVideo is rate limiting requests (429) ${during(operation)}.`,
 					'Run fewer items at once (the node\'s "Items at Once" option), or wait a minute and run this item again.',
 				);
 			}
 			return make(
-				`NemoVideo is rate limiting requests (429) during ${operation}, and a retry after waiting was refused too.`,
+				`NemoVideo is rate limiting requests (429) ${during(operation)}, and a retry after waiting was refused too.`,
 				'Run fewer items at once (the node\'s "Items at Once" option) or wait a few minutes before running again.',
 			);
 		default:
 			if (context.httpStatus !== undefined && context.httpStatus >= 500) {
 				return make(
-					`The NemoVideo service had an internal problem (HTTP ${context.httpStatus}) during ${operation}.`,
+					`The NemoVideo service had an internal problem (HTTP ${context.httpStatus}) ${during(operation)}.`,
 					'This is on the service side. Try again in a few minutes.',
 				);
 			}
 			return make(
-				`NemoVideo answered with error ${code} during ${operation}.`,
+				`NemoVideo answered with error ${code} ${during(operation)}.`,
 				'Check the input of this item; if it looks right, try again later.',
 			);
 	}

@@ -85,7 +85,7 @@ export function checkSessionId(raw: unknown, field = 'sessionId'): string {
 		throw new NemoApiError(`The session id ${shown} is not a NemoVideo session id (a long number).`, {
 			kind: 'input',
 			field,
-			description: 'Leave Session ID empty to start a new session, or map it from the sessionId field of an earlier Nemo node.',
+			description: 'A Session ID is a long number: choose Session → From Input Item after a Nemo node, map its sessionId field, or choose New Session.',
 		});
 	}
 	if (typeof raw === 'number' && !Number.isSafeInteger(raw)) {

@@ -3,7 +3,7 @@ import { BlockList, isIP } from 'node:net';
 import { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import { type Unwrapped, unwrapEnvelope } from './envelope';
-import { NemoApiError, cancelledError, truncate } from './errors';
+import { NemoApiError, cancelledError, during, truncate } from './errors';
 import { parseJsonKeepingBigIds, toJsonText } from './json';
 import { ProxyRoutingDispatchers } from './proxy';
 import { type RateLimitOptions, type RateLimiter, retryAfterMs } from './rate-limit';
@@ -173,7 +173,7 @@ export class HttpTransport {
 			}
 			return answer;
 		}
-		throw new NemoApiError(`Too many redirects during ${options.operation}.`, { kind: 'protocol', operation: options.operation });
+		throw new NemoApiError(`Too many redirects ${during(options.operation)}.`, { kind: 'protocol', operation: options.operation });
 	}
 
 	async close(): Promise<void> {
@@ -188,13 +188,13 @@ export class HttpTransport {
 	 */
 	private async checkDownloadTarget(url: URL, operation: string): Promise<void> {
 		const refuse = (why: string, description: string) =>
-			new NemoApiError(`Refused to download from ${url.protocol === 'http:' && why.startsWith('plain') ? url.origin : url.hostname.replace(/^\[|\]$/g, '')} during ${operation}: ${why}.`, {
+			new NemoApiError(`Refused to download from ${url.protocol === 'http:' && why.startsWith('plain') ? url.origin : url.hostname.replace(/^\[|\]$/g, '')} ${during(operation)}: ${why}.`, {
 				kind: 'protocol',
 				operation,
 				description,
 			});
 		if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-			throw new NemoApiError(`Refused to download from a ${url.protocol} URL during ${operation}.`, { kind: 'protocol', operation });
+			throw new NemoApiError(`Refused to download from a ${url.protocol} URL ${during(operation)}.`, { kind: 'protocol', operation });
 		}
 		if (url.origin === this.origin) return;
 		if (url.protocol === 'http:' && this.baseUrl.startsWith('https:')) {
@@ -448,13 +448,13 @@ export function transportError(error: unknown, operation: string, origin: string
 	const description = (text: string) => ({ operation, description: text, cause: error });
 	switch (code) {
 		case 'ECONNREFUSED':
-			return new NemoApiError(`Could not connect to ${origin} during ${operation} (connection refused).`, {
+			return new NemoApiError(`Could not connect to ${origin} ${during(operation)} (connection refused).`, {
 				kind: 'network',
 				...description('Check the Base URL in the Nemo API credential, and that the service is reachable from this n8n.'),
 			});
 		case 'ENOTFOUND':
 		case 'EAI_AGAIN':
-			return new NemoApiError(`The host of ${origin} could not be found during ${operation} (DNS lookup failed).`, {
+			return new NemoApiError(`The host of ${origin} could not be found ${during(operation)} (DNS lookup failed).`, {
 				kind: 'network',
 				...description('Check the Base URL in the Nemo API credential for typos, and this machine\'s DNS.'),
 			});
@@ -466,7 +466,7 @@ export function transportError(error: unknown, operation: string, origin: string
 				...description('The service is slow or unreachable. Try again later.'),
 			});
 		case 'UND_ERR_BODY_TIMEOUT':
-			return new NemoApiError(`NemoVideo stopped sending data during ${operation} (the answer stalled).`, {
+			return new NemoApiError(`NemoVideo stopped sending data ${during(operation)} (the answer stalled).`, {
 				kind: 'timeout',
 				...description('The connection stalled. Try again later.'),
 			});
@@ -474,13 +474,13 @@ export function transportError(error: unknown, operation: string, origin: string
 		case 'EPIPE':
 		case 'UND_ERR_SOCKET':
 		case 'UND_ERR_CLOSED':
-			return new NemoApiError(`The connection to ${origin} was cut during ${operation}.`, {
+			return new NemoApiError(`The connection to ${origin} was cut ${during(operation)}.`, {
 				kind: 'network',
 				...description('A network problem or a restart on the service side. Try again.'),
 			});
 		default: {
 			const message = error instanceof Error ? error.message : String(error);
-			return new NemoApiError(`Network error during ${operation}: ${truncate(message, 200)}`, {
+			return new NemoApiError(`Network error ${during(operation)}: ${truncate(message, 200)}`, {
 				kind: 'network',
 				...description('Check the Base URL in the Nemo API credential and the network, then try again.'),
 			});

@@ -14,16 +14,16 @@ export async function fileFromBinaryProperty(
 	itemIndex: number,
 	propertyName: string,
 	field: string,
-	what: string,
+	what: { label: string; purpose: string },
 ): Promise<FileToUpload> {
 	const name = propertyName.trim();
-	const label = `${what} (binary property "${name}")`;
-	if (!name) throw inputError(`The name of the binary property for ${what} is empty.`, field, 'Enter the name of the binary property that holds the file, e.g. "data".');
+	const label = `${what.label} (binary property "${name}")`;
+	if (!name) throw inputError(`The name of the binary property ${what.purpose} is empty.`, field, 'Enter the name of the binary property that holds the file, e.g. "data".');
 	const binary = context.getInputData()[itemIndex]?.binary?.[name];
 	if (!binary) {
 		const available = Object.keys(context.getInputData()[itemIndex]?.binary ?? {});
 		throw inputError(
-			`The item has no binary property "${name}" for ${what}.`,
+			`The input item has no binary property "${name}" ${what.purpose}.`,
 			field,
 			available.length
 				? `This item's binary properties are: ${available.map((key) => `"${key}"`).join(', ')}. Enter one of them.`

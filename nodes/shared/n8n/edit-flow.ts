@@ -46,7 +46,7 @@ export async function runEdit(context: IExecuteFunctions, client: NemoClient, re
 	for (const input of request.inputs) {
 		if (input.source === 'binary') {
 			const field = `${input.key}BinaryProperty`;
-			files.push({ key: input.key, file: await fileFromBinaryProperty(context, itemIndex, input.propertyName, field, input.label) });
+			files.push({ key: input.key, file: await fileFromBinaryProperty(context, itemIndex, input.propertyName, field, { label: input.label, purpose: `for the ${input.label.toLowerCase()}` }) });
 		} else if (input.source === 'url') {
 			const field = `${input.key}Url`;
 			const label = `${input.label} URL`;

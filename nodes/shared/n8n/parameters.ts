@@ -9,34 +9,94 @@ import { checkSessionId, inputError } from '../client';
 
 // ---------------------------------------------------------------- session
 
-export function sessionIdParameter(options: { required: boolean; displayOptions?: IDisplayOptions }): INodeProperties {
-	return {
-		displayName: 'Session ID',
-		name: 'sessionId',
-		type: 'string',
-		default: '={{ $json.sessionId }}',
-		required: options.required,
-		displayOptions: options.displayOptions,
-		description: options.required
-			? 'The NemoVideo session to work in. By default taken from the sessionId field of the input item (the output of an earlier Nemo node).'
-			: 'The NemoVideo session to work in. By default taken from the sessionId field of the input item (the output of an earlier Nemo node); when empty, a new session is started.',
-	};
+export type SessionChoice = 'fromInput' | 'new' | 'id';
+
+/**
+ * Which session a node works in: the input item's (the default, so Upload → Face Swap → Audio
+ * Replace → Export chain without wiring), a new one, or one given by ID. A choice rather than
+ * a default expression, so the first Nemo node of a workflow shows no expression evaluating to
+ * "undefined". `canStartNew`: false for nodes that need a session with content (Edit, Export).
+ */
+export function sessionParameters(options: { canStartNew: boolean; displayOptions?: IDisplayOptions }): INodeProperties[] {
+	const show = options.displayOptions?.show ?? {};
+	return [
+		{
+			displayName: 'Session',
+			name: 'session',
+			type: 'options',
+			noDataExpression: true,
+			options: [
+				{
+					name: 'From Input Item',
+					value: 'fromInput',
+					description: options.canStartNew
+						? 'Continue the session in the sessionId field of the input item (the output of an earlier Nemo node); start a new one when the item has none'
+						: 'The session in the sessionId field of the input item (the output of an earlier Nemo node)',
+				},
+				...(options.canStartNew ? [{ name: 'New Session', value: 'new', description: 'Always start a new session' }] : []),
+				{ name: 'By ID', value: 'id', description: 'Enter a session ID, or map one with an expression' },
+			],
+			default: 'fromInput',
+			displayOptions: options.displayOptions,
+			description: 'The NemoVideo session to work in',
+		},
+		{
+			displayName: 'Session ID',
+			name: 'sessionId',
+			type: 'string',
+			default: '',
+			required: true,
+			placeholder: 'e.g. 8874258985916351262',
+			displayOptions: { ...options.displayOptions, show: { ...show, session: ['id'] } },
+			description: 'ID of the NemoVideo session (the sessionId field of a Nemo node\'s output)',
+		},
+	];
 }
 
-/** The session id of an item, checked; undefined when optional and empty. */
+/**
+ * The session id of an item, checked; undefined when a new session is to be started.
+ * `required`: this item needs an existing session (its video is already there, or the node
+ * edits or exports one).
+ */
 export function readSessionId(context: IExecuteFunctions, itemIndex: number, required: boolean): string | undefined {
-	const raw = context.getNodeParameter('sessionId', itemIndex, '') as unknown;
-	const empty = raw === undefined || raw === null || (typeof raw === 'string' && raw.trim() === '');
-	if (empty) {
+	const choice = context.getNodeParameter('session', itemIndex, 'fromInput') as SessionChoice;
+	if (choice === 'new') {
 		if (!required) return undefined;
+		throw inputError(
+			'Session is "New Session", but a new session is empty: the video must already be in the session.',
+			'session',
+			'Choose Session → From Input Item (after the Nemo node that uploaded the video), or By ID.',
+		);
+	}
+	const raw = readFromInputOrId(context, itemIndex, choice, 'sessionId');
+	if (isEmpty(raw)) {
+		if (choice === 'fromInput') {
+			if (!required) return undefined;
+			throw inputError(
+				'The input item has no sessionId field, so there is no session to continue.',
+				'session',
+				'Connect this node after a Nemo node (its output has sessionId), or choose Session → By ID.',
+			);
+		}
 		throw inputError(
 			'Session ID is empty (the expression evaluated to nothing).',
 			'sessionId',
-			'Connect this node after a Nemo node (its output has sessionId), or enter the id of a session.',
+			'Enter the id of a session, map the sessionId field of an earlier Nemo node, or choose Session → From Input Item.',
 		);
 	}
 	return checkSessionId(raw, 'sessionId');
 }
+
+/**
+ * An id "From Input Item" (the item's field of that name, e.g. sessionId from an earlier Nemo
+ * node) or "By ID" (the parameter of that name, typed or mapped).
+ */
+export function readFromInputOrId(context: IExecuteFunctions, itemIndex: number, choice: string, field: string): unknown {
+	if (choice === 'fromInput') return context.getInputData()[itemIndex]?.json[field];
+	return context.getNodeParameter(field, itemIndex, '') as unknown;
+}
+
+export const isEmpty = (v: unknown): boolean => v === undefined || v === null || (typeof v === 'string' && v.trim() === '');
 
 // ---------------------------------------------------------------- media inputs
 

@@ -1,4 +1,4 @@
-import type { ICredentialDataDecryptedObject, ICredentialsDecrypted, IExecuteFunctions } from 'n8n-workflow';
+import { type ICredentialDataDecryptedObject, type ICredentialsDecrypted, type IExecuteFunctions, sleep } from 'n8n-workflow';
 import { NemoApiError, NemoClient, type TrialToken, type TrialTokenStore, deriveClientId, isNemoApiError } from '../client';
 import { TRIAL_TOKEN_OPERATION } from '../client/errors';
 import { parseExpiry } from '../client/auth';
@@ -149,7 +149,7 @@ async function tokenKeptByAnotherProcess(
 	credentialType: string,
 ): Promise<{ token: TrialToken; fields: ICredentialDataDecryptedObject } | undefined> {
 	for (const waitMs of OTHER_PROCESS_WAITS_MS) {
-		if (waitMs) await new Promise((resolve) => setTimeout(resolve, waitMs));
+		if (waitMs) await sleep(waitMs);
 		let fresh: ICredentialDataDecryptedObject;
 		try {
 			fresh = await context.getCredentials(credentialType);
