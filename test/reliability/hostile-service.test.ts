@@ -258,7 +258,7 @@ describe('service text in outputs and errors (point 1)', () => {
 		const { renderId } = await client.startRender(sessionId, state.draft);
 		await client.close();
 		await sleep(200);
-		const { items, leaked } = await runNode('n8n-nodes-nemovideo.nemoExport', { operation: 'getStatus', renderId, output: 'url' });
+		const { items, leaked } = await runNode('n8n-nodes-nemovideo.nemoExport', { exportOperation: 'getStatus', render: 'id', renderId, output: 'url' });
 		expect(items[0].json).toMatchObject({ renderId, status: 'failed' });
 		const error = String(items[0].json.error);
 		expect(error).toContain('(a stack trace of 5 lines was left out)');
@@ -400,7 +400,7 @@ describe('"Video URL" when the service gives no public URL (point 7)', () => {
 		const sessionId = await sessionWithMedia(client);
 		await client.close();
 		sim.addFault({ endpoint: 'renderStart', completedWithoutUrl: true, times: 5 });
-		const result = await runNodes(singleNode('n8n-nodes-nemovideo.nemoExport', { operation: 'exportAndWait', sessionId, output: 'url', options }), {
+		const result = await runNodes(singleNode('n8n-nodes-nemovideo.nemoExport', { exportOperation: 'exportAndWait', session: 'id', sessionId, output: 'url', options }), {
 			credentials: { baseUrl: sim.url, accessToken: TOKEN },
 		});
 		const items = result.nodeOutput('Nemo');

@@ -9,7 +9,7 @@ import { NemoClient, type TrialTokenStore, isNemoApiError, redactDeep, redactSec
 import { keptTrialToken } from './trial-token';
 import { clientOptionsFromCredential, createNemoClient } from './client-factory';
 import { type ItemResult, type ItemWork, runItems } from './item-runner';
-import { readItemsAtOnce } from './parameters';
+import { readFromInputOrId, readItemsAtOnce } from './parameters';
 
 /**
  * What every Nemo node's execute() does: one client for the run, the items through it several
@@ -33,11 +33,18 @@ export async function executeNemoNode(
 		return await runItems(context, async (item) => keepInputBinary(redactedJson(await work(client, item)), inputs[item.itemIndex]), {
 			concurrency: readItemsAtOnce(context),
 			// Items that name the same session run one after another (see item-runner.ts).
-			sessionOf: (itemIndex) => sessionKey(context.getNodeParameter('sessionId', itemIndex, '')),
+			sessionOf: (itemIndex) => sessionOfItem(context, itemIndex),
 		});
 	} finally {
 		await client.close();
 	}
+}
+
+/** The session an item works in, as its Session choice says (none for New Session, or a node without one). */
+function sessionOfItem(context: IExecuteFunctions, itemIndex: number): string | undefined {
+	const choice = context.getNodeParameter('session', itemIndex, 'none') as string;
+	if (choice !== 'fromInput' && choice !== 'id') return undefined;
+	return sessionKey(readFromInputOrId(context, itemIndex, choice, 'sessionId'));
 }
 
 function sessionKey(raw: unknown): string | undefined {
