@@ -1,4 +1,5 @@
 import { type Simulator, FAST_TIMINGS, startSimulator } from '../support/simulator';
+import type { NemoClient, RenderStatus } from '../../nodes/shared/client';
 import { HttpTransport } from '../../nodes/shared/client/transport';
 import { ATTRIBUTION, clientFor, fakeFile, freshTokens } from './helpers';
 
@@ -46,6 +47,16 @@ beforeEach(() => {
 	sim.reset();
 });
 
+/** Upload, edit, render: the demo chain up to the finished render. */
+async function finishedRender(client: NemoClient, clipBytes: number): Promise<RenderStatus> {
+	const { sessionId } = await client.createSession();
+	await client.uploadFiles(sessionId, [fakeFile('clip.mp4', clipBytes), fakeFile('face.jpg')]);
+	await client.sendMessage(sessionId, 'swap the face in the video with the face in face.jpg');
+	const state = await client.getState(sessionId);
+	const render = await client.startRender(sessionId, state.draft);
+	return client.waitForRender(render.renderId);
+}
+
 /**
  * Renders, then GETs the output URL with the transport every download uses and reads the raw
  * body only after `lateMs` (a consumer busy elsewhere, e.g. n8n writing to disk), so undici's
@@ -55,12 +66,7 @@ async function downloadReadLate(lateMs: number): Promise<number> {
 	const client = clientFor(sim);
 	const transport = new HttpTransport({ baseUrl: sim.url, attribution: ATTRIBUTION });
 	try {
-		const { sessionId } = await client.createSession();
-		await client.uploadFiles(sessionId, [fakeFile('clip.mp4', 64 * 1024), fakeFile('face.jpg')]);
-		await client.sendMessage(sessionId, 'swap the face in the video with the face in face.jpg');
-		const state = await client.getState(sessionId);
-		const render = await client.startRender(sessionId, state.draft);
-		const status = await client.waitForRender(render.renderId);
+		const status = await finishedRender(client, 64 * 1024);
 		const answer = await transport.fetchUrl(String(status.outputUrl), { operation: 'downloading the video' });
 		await new Promise((resolve) => setTimeout(resolve, lateMs));
 		let bytes = 0;
@@ -76,12 +82,7 @@ async function runChain(): Promise<void> {
 	const client = clientFor(sim);
 	try {
 		await client.getCredits();
-		const { sessionId } = await client.createSession();
-		await client.uploadFiles(sessionId, [fakeFile('clip.mp4', 256 * 1024), fakeFile('face.jpg')]);
-		await client.sendMessage(sessionId, 'swap the face in the video with the face in face.jpg');
-		const state = await client.getState(sessionId);
-		const render = await client.startRender(sessionId, state.draft);
-		const status = await client.waitForRender(render.renderId);
+		const status = await finishedRender(client, 256 * 1024);
 		const download = await client.openDownload(status);
 		for await (const chunk of download.stream) void chunk;
 	} finally {
