@@ -38,6 +38,7 @@ const ACTIONS = {
 	hang: (v) => v === true,
 	cutBodyAfterBytes: (v) => Number.isInteger(v) && /** @type {number} */ (v) >= 0,
 	endlessBody: (v) => v === true,
+	closeAfterBody: (v) => v === true,
 	// sse
 	cutAfterEvents: (v) => Number.isInteger(v) && /** @type {number} */ (v) >= 0,
 	truncateEvent: (v) => v === true,

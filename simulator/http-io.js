@@ -367,6 +367,11 @@ function sendStream(ctx, opts) {
 		srcEnded = true;
 		if (!stallPending && !res.destroyed) res.end();
 	});
+	// closeAfterBody: the whole answer, framed by Content-Length and without Connection: close,
+	// then the connection is closed, as tinyproxy does once it has relayed an answer
+	// (the socket is taken now: the response lets go of it when it finishes)
+	const socket = res.socket;
+	if (ctx.fault.closeAfterBody && socket) res.once('finish', () => socket.end());
 	src.on('error', (err) => res.destroy(err));
 	res.on('close', () => src.destroy());
 }

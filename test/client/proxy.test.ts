@@ -1,5 +1,7 @@
 import { type Simulator, FAST_TIMINGS, startSimulator } from '../support/simulator';
-import { clientFor, fakeFile, freshTokens } from './helpers';
+import type { NemoClient, RenderStatus } from '../../nodes/shared/client';
+import { HttpTransport } from '../../nodes/shared/client/transport';
+import { ATTRIBUTION, clientFor, fakeFile, freshTokens } from './helpers';
 
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const { startTinyproxy } = require('../../e2e/proxy') as { startTinyproxy: () => Promise<{ url: string; stop: () => Promise<void> }> };
@@ -45,16 +47,42 @@ beforeEach(() => {
 	sim.reset();
 });
 
+/** Upload, edit, render: the demo chain up to the finished render. */
+async function finishedRender(client: NemoClient, clipBytes: number): Promise<RenderStatus> {
+	const { sessionId } = await client.createSession();
+	await client.uploadFiles(sessionId, [fakeFile('clip.mp4', clipBytes), fakeFile('face.jpg')]);
+	await client.sendMessage(sessionId, 'swap the face in the video with the face in face.jpg');
+	const state = await client.getState(sessionId);
+	const render = await client.startRender(sessionId, state.draft);
+	return client.waitForRender(render.renderId);
+}
+
+/**
+ * Renders, then GETs the output URL with the transport every download uses and reads the raw
+ * body only after `lateMs` (a consumer busy elsewhere, e.g. n8n writing to disk), so undici's
+ * body stream (64 KiB high-water mark) is full when the last byte of a 64 KiB body arrives.
+ */
+async function downloadReadLate(lateMs: number): Promise<number> {
+	const client = clientFor(sim);
+	const transport = new HttpTransport({ baseUrl: sim.url, attribution: ATTRIBUTION });
+	try {
+		const status = await finishedRender(client, 64 * 1024);
+		const answer = await transport.fetchUrl(String(status.outputUrl), { operation: 'downloading the video' });
+		await new Promise((resolve) => setTimeout(resolve, lateMs));
+		let bytes = 0;
+		for await (const chunk of answer.body) bytes += (chunk as Buffer).length;
+		return bytes;
+	} finally {
+		await transport.close();
+		await client.close();
+	}
+}
+
 async function runChain(): Promise<void> {
 	const client = clientFor(sim);
 	try {
 		await client.getCredits();
-		const { sessionId } = await client.createSession();
-		await client.uploadFiles(sessionId, [fakeFile('clip.mp4', 256 * 1024), fakeFile('face.jpg')]);
-		await client.sendMessage(sessionId, 'swap the face in the video with the face in face.jpg');
-		const state = await client.getState(sessionId);
-		const render = await client.startRender(sessionId, state.draft);
-		const status = await client.waitForRender(render.renderId);
+		const status = await finishedRender(client, 256 * 1024);
 		const download = await client.openDownload(status);
 		for await (const chunk of download.stream) void chunk;
 	} finally {
@@ -100,5 +128,29 @@ describe('proxy from the environment', () => {
 		freshTokens();
 		await runChain();
 		expect(carried()).toEqual([]);
+	});
+});
+
+/**
+ * tinyproxy closes the connection once it has relayed an answer, without Connection: close.
+ * undici pauses its parser when the body stream is full; paused on the body's last bytes, the
+ * message is not yet complete when the close arrives, and undici reports "other side closed"
+ * for a body it received whole. An exactly-64-KiB body read late fills the stream on its last byte.
+ */
+describe('a whole download followed by a close (as tinyproxy relays it)', () => {
+	const SIZE = 64 * 1024;
+
+	it('is read whole when the server closes right after the body', async () => {
+		sim.configure({ outputSizeBytes: SIZE });
+		sim.addFault({ endpoint: 'cdn', closeAfterBody: true });
+		await expect(downloadReadLate(150)).resolves.toBe(SIZE);
+		expect(sim.requests.filter((r) => r.origin === 'cdn').map((r) => r.faults)).toEqual([['closeAfterBody']]);
+	});
+
+	it('is read whole through tinyproxy', async () => {
+		process.env.HTTP_PROXY = proxyUrl;
+		sim.configure({ outputSizeBytes: SIZE });
+		await expect(downloadReadLate(150)).resolves.toBe(SIZE);
+		expect(sim.requests.filter((r) => r.origin === 'cdn').every(viaProxy)).toBe(true);
 	});
 });

@@ -16,6 +16,8 @@ export interface RecordedRequest {
 	status?: number | null;
 	/** The route's fault/envelope name ('sse', 'state', …). */
 	endpoint?: string | null;
+	/** The faults applied to this request (names of the rule's actions). */
+	faults?: string[];
 	startedAt: number;
 	endedAt: number | null;
 }
