@@ -46,7 +46,7 @@ const ACCEPTED = [
 	},
 	{
 		rule: '@n8n/community-nodes/no-restricted-imports',
-		file: /(^|\/)nodes\/shared\/(client\/(api-caller|media-files|render|transport|upload|vendor)|n8n\/binary)\.(ts|js)$/,
+		file: /(^|\/)nodes\/shared\/(client\/(api-caller|media-files|render|transport|upload|vendor|whole-body)|n8n\/binary)\.(ts|js)$/,
 		reason:
 			'n8n Cloud only. Streaming a 500 MB video from n8n\'s binary store and back needs node:stream; the bundled undici ' +
 			'(vendor.js) is the HTTP client and needs Node\'s net, tls and http modules.',
