@@ -26,6 +26,15 @@ export class NemoCredits implements INodeType {
 				default: 0,
 				description: 'Fail the item when fewer credits than this are available. 0 turns the check off.',
 			},
+			{
+				displayName: 'Credits Needed per Item',
+				name: 'creditsPerItem',
+				type: 'number',
+				typeOptions: { minValue: 0 },
+				default: 0,
+				description:
+					"What one item of the batch behind this node costs, as your NemoVideo plan prices it. When the balance is below the batch's need (items × this), the canvas shows a warning; the items still go on. 0 turns it off.",
+			},
 			optionsParameter(['itemsAtOnce']),
 		],
 	};
@@ -33,7 +42,7 @@ export class NemoCredits implements INodeType {
 	methods = { credentialTest: { testNemoCredential } };
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
-		return executeNemoNode(this, async (client, { itemIndex, signal }) => {
+		const output = await executeNemoNode(this, async (client, { itemIndex, signal }) => {
 			const minimum = Number(this.getNodeParameter('minimumAvailable', itemIndex, 0)) || 0;
 			const balance = await client.getCredits(signal);
 			if (minimum > 0 && balance.available < minimum) {
@@ -47,5 +56,22 @@ export class NemoCredits implements INodeType {
 			const input = this.getInputData()[itemIndex]?.json ?? {};
 			return { json: { ...input, available: balance.available, frozen: balance.frozen, total: balance.total }, pairedItem: { item: itemIndex } };
 		});
+		warnWhenBelowBatchNeed(this, output[0]);
+		return output;
 	}
+}
+
+/** A canvas hint when the balance does not cover the batch behind the node (its input items). */
+function warnWhenBelowBatchNeed(context: IExecuteFunctions, items: INodeExecutionData[]): void {
+	const perItem = Number(context.getNodeParameter('creditsPerItem', 0, 0)) || 0;
+	const balances = items.map((item) => item.json.available).filter((value): value is number => typeof value === 'number');
+	if (perItem <= 0 || balances.length === 0) return;
+	const available = Math.min(...balances);
+	const need = items.length * perItem;
+	if (available >= need) return;
+	context.addExecutionHints({
+		type: 'warning',
+		location: 'outputPane',
+		message: `${items.length} items need about ${need} NemoVideo credits (${perItem} each), but only ${available} are available: about ${Math.floor(available / perItem)} of them can run. Top up the account before the batch.`,
+	});
 }

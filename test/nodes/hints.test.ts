@@ -47,3 +47,37 @@ describe('execution hints', () => {
 		await result.cleanup();
 	});
 });
+
+describe('the credits hint of Nemo Credits', () => {
+	async function creditsFor(items: number, creditsPerItem: number) {
+		sim.reset();
+		sim.configure(FAST_TIMINGS);
+		const token = `nmv_usr_hintcredits${items}x${creditsPerItem}`;
+		sim.addToken(token, { credits: 100 });
+		return runNodes(singleNode('n8n-nodes-nemovideo.nemoCredits', { creditsPerItem }), {
+			credentials: { baseUrl: sim.url, accessToken: token },
+			inputItems: Array.from({ length: items }, (_, index) => ({ json: { clip: index } })),
+		});
+	}
+
+	it("warns on the canvas when the balance is below the batch's need, and lets the items through", async () => {
+		const result = await creditsFor(3, 40);
+		expect(result.error).toBeUndefined();
+		expect(result.nodeOutput('Nemo').map((item) => item.json.available)).toEqual([100, 100, 100]);
+		expect(result.runData.Nemo[0].hints).toEqual([
+			expect.objectContaining({
+				type: 'warning',
+				message: '3 items need about 120 NemoVideo credits (40 each), but only 100 are available: about 2 of them can run. Top up the account before the batch.',
+			}),
+		]);
+		await result.cleanup();
+	});
+
+	it('stays away when the balance covers the batch, or no cost per item is set', async () => {
+		for (const perItem of [30, 0]) {
+			const result = await creditsFor(3, perItem);
+			expect(result.runData.Nemo[0].hints ?? []).toEqual([]);
+			await result.cleanup();
+		}
+	});
+});
