@@ -26,7 +26,7 @@ const os = require('node:os');
 const path = require('node:path');
 const { execFileSync } = require('node:child_process');
 const { startBenchSimulator } = require('./lib/sim');
-const { setupN8n, executeSampled, nodeWindow, clearBinaryStore } = require('./lib/n8n');
+const { setupN8n, importBenchCredential, executeSampled, nodeWindow, clearBinaryStore } = require('./lib/n8n');
 const { writeClip, writePng } = require('./lib/media');
 const { makeClient, fileToUpload } = require('./lib/client');
 const { summary } = require('./lib/stats');
@@ -118,14 +118,15 @@ async function benchRateLimit(ctx) {
 		const wfs = Object.fromEntries(o.levels.map((n) => [n, batchWorkflow(n, `benchRateLim${String(n).padStart(3, '0')}`, inputs.selector, inputs.faceUrl)]));
 		await n8n.importWorkflows(Object.values(wfs));
 		// first status look just after the render's end, at both levels alike
-		const tuning = JSON.stringify({ polling: { initialDelayMs: o.renderMs + 100 } });
+		// (in the credential's hidden tuning field: shipped code reads no environment)
+		await importBenchCredential(n8n, { simUrl: sim.url, token: TOKEN, tuning: { polling: { initialDelayMs: o.renderMs + 100 } } });
 		/** @type {Record<number, any[]>} */
 		const rows = Object.fromEntries(o.levels.map((n) => [n, []]));
 		for (let r = 0; r < o.runs; r++) {
 			for (const n of r % 2 ? [...o.levels].reverse() : o.levels) {
 				clearBinaryStore(n8n);
 				await sim.admin('reset', {});
-				const run = await executeSampled(n8n, wfs[n].id, { env: { NEMOVIDEO_TUNING: tuning } });
+				const run = await executeSampled(n8n, wfs[n].id);
 				const w = nodeWindow(run, 'Nemo Face Swap');
 				const failed = w.output.filter((/** @type {any} */ it) => it.json && it.json.error);
 				const problems = failed.length ? [] : checkBatch(w.output, inputs.names);
