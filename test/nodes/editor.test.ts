@@ -6,9 +6,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { INodeProperties, INodePropertyOptions, INodeTypeDescription } from 'n8n-workflow';
-import { type Simulator, FAST_TIMINGS, startSimulator } from '../support/simulator';
 import { NemoApi } from '../../credentials/NemoApi.credentials';
-import { NODE_TYPES, media, runNodes, singleNode, useFastClientTuning, workflowFixture } from './support';
+import { NODE_TYPES, media, runNodes, singleNode, useNodeSimulator, workflowFixture } from './support';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const descriptions = Object.values(NODE_TYPES).map((node) => node.description as INodeTypeDescription);
@@ -77,18 +76,9 @@ describe('the editor, before anything runs', () => {
 });
 
 describe('the Session choice, run in n8n', () => {
-	let sim: Simulator;
+	const env = useNodeSimulator();
 	let credentials: Record<string, unknown>;
-	beforeAll(async () => {
-		useFastClientTuning();
-		sim = await startSimulator(FAST_TIMINGS);
-	});
-	afterAll(() => sim.close());
-	beforeEach(() => {
-		sim.reset();
-		sim.configure({ ...FAST_TIMINGS, silentRate: 0 });
-		credentials = { baseUrl: sim.url, accessToken: '' };
-	});
+	beforeEach(() => ({ credentials } = env));
 
 	/** The schema n8n serves for a node (resolveSchema: <node folder>/__schema__/v1.0.0[/<operation>].json). */
 	const schemaFields = (folder: string, operation?: string) =>

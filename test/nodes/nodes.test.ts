@@ -2,24 +2,15 @@
  * Our nodes inside n8n's own execution engine (n8n-core's WorkflowExecute, via test/harness),
  * against the simulator over real HTTP and SSE.
  */
-import { type Simulator, FAST_TIMINGS, startSimulator } from '../support/simulator';
+import { type Simulator, FAST_TIMINGS } from '../support/simulator';
 import { testCredentials, withNode } from '../harness';
 import { NemoApi } from '../../credentials/NemoApi.credentials';
-import { NODE_TYPES, media, pairedIndexes, runNodes, singleNode, swapItem, useFastClientTuning, workflowFixture } from './support';
+import { NODE_TYPES, media, pairedIndexes, runNodes, singleNode, swapItem, useNodeSimulator, workflowFixture } from './support';
 
+const env = useNodeSimulator();
 let sim: Simulator;
 let credentials: Record<string, unknown>;
-
-beforeAll(async () => {
-	useFastClientTuning();
-	sim = await startSimulator(FAST_TIMINGS);
-});
-afterAll(() => sim.close());
-beforeEach(() => {
-	sim.reset();
-	sim.configure({ ...FAST_TIMINGS, silentRate: 0 });
-	credentials = { baseUrl: sim.url, accessToken: '' };
-});
+beforeEach(() => ({ sim, credentials } = env));
 
 const messagesSent = () => sim.messages.length;
 

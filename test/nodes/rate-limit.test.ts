@@ -4,23 +4,14 @@
  * 5 concurrent edits finishes every item, each instruction sent once, and never holds more than
  * 5 edit streams open after the first refusals.
  */
-import { type Simulator, FAST_TIMINGS, startSimulator } from '../support/simulator';
+import type { Simulator } from '../support/simulator';
 import { withNode } from '../harness';
-import { pairedIndexes, runNodes, swapItem, useFastClientTuning, workflowFixture } from './support';
+import { pairedIndexes, runNodes, swapItem, useNodeSimulator, workflowFixture } from './support';
 
+const env = useNodeSimulator({ rateLimit: null });
 let sim: Simulator;
 let credentials: Record<string, unknown>;
-
-beforeAll(async () => {
-	useFastClientTuning();
-	sim = await startSimulator(FAST_TIMINGS);
-});
-afterAll(() => sim.close());
-beforeEach(() => {
-	sim.reset();
-	sim.configure({ ...FAST_TIMINGS, silentRate: 0, rateLimit: null });
-	credentials = { baseUrl: sim.url, accessToken: '' };
-});
+beforeEach(() => ({ sim, credentials } = env));
 
 const batch = (itemsAtOnce: number) =>
 	withNode(workflowFixture('batch-face-swap'), 'Nemo Face Swap', {

@@ -8,7 +8,7 @@ import { NemoFaceSwap } from '../../nodes/NemoFaceSwap/NemoFaceSwap.node';
 import { NemoUpload } from '../../nodes/NemoUpload/NemoUpload.node';
 import { clearRateLimiters, clearTokenCache } from '../../nodes/shared/client';
 import { type HarnessInputItem, type RunWorkflowOptions, type WorkflowJson, loadWorkflow, runWorkflow } from '../harness';
-import { FAST_CLIENT_TUNING } from '../support/simulator';
+import { FAST_CLIENT_TUNING, FAST_TIMINGS, type Simulator, startSimulator } from '../support/simulator';
 
 /** Our six nodes under the type names a community-package install gives them. */
 export const NODE_TYPES = {
@@ -58,6 +58,27 @@ export function setClientTuning(tuning: Record<string, unknown> | undefined): vo
 /** Fast waits for the client inside the nodes. */
 export function useFastClientTuning(): void {
 	setClientTuning(FAST_CLIENT_TUNING);
+}
+
+/**
+ * One simulator for the node tests of a file (or describe block), started once with fast client
+ * waits; before each test it is reset and configured with FAST_TIMINGS, no silent edits, and
+ * `config`. Read `sim` and `credentials` (a trial-token credential for it) from the returned
+ * object inside tests.
+ */
+export function useNodeSimulator(config: Record<string, unknown> = {}): { sim: Simulator; credentials: Record<string, unknown> } {
+	const env = {} as { sim: Simulator; credentials: Record<string, unknown> };
+	beforeAll(async () => {
+		useFastClientTuning();
+		env.sim = await startSimulator(FAST_TIMINGS);
+	});
+	afterAll(() => env.sim.close());
+	beforeEach(() => {
+		env.sim.reset();
+		env.sim.configure({ ...FAST_TIMINGS, silentRate: 0, ...config });
+		env.credentials = { baseUrl: env.sim.url, accessToken: '' };
+	});
+	return env;
 }
 
 export function runNodes(

@@ -5,22 +5,14 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Logger } from '@n8n/backend-common';
-import { type Simulator, FAST_TIMINGS, startSimulator } from '../support/simulator';
-import { NODE_TYPES, runNodes, singleNode, useFastClientTuning } from './support';
+import { type Simulator, FAST_TIMINGS } from '../support/simulator';
+import { NODE_TYPES, runNodes, singleNode, useNodeSimulator } from './support';
 import { testCredentials } from '../harness';
 import { NemoApi } from '../../credentials/NemoApi.credentials';
 
+const env = useNodeSimulator({ repeatTokenRequest: 'same' });
 let sim: Simulator;
-
-beforeAll(async () => {
-	useFastClientTuning();
-	sim = await startSimulator(FAST_TIMINGS);
-});
-afterAll(() => sim.close());
-beforeEach(() => {
-	sim.reset();
-	sim.configure({ ...FAST_TIMINGS, silentRate: 0, repeatTokenRequest: 'same' });
-});
+beforeEach(() => ({ sim } = env));
 
 const tokenRequests = () => sim.requests.filter((r) => r.path === '/api/auth/anonymous-token').length;
 const credits = () => singleNode('n8n-nodes-nemovideo.nemoCredits', {});
