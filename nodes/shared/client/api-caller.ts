@@ -236,11 +236,10 @@ export class ApiCaller {
 		}
 	}
 
-	errorFor(answer: JsonAnswer, operation: string, options: { retried?: boolean } = {}): NemoApiError {
+	errorFor(answer: JsonAnswer, operation: string): NemoApiError {
 		const outcome = answer.outcome;
 		return apiError(codeOf(answer), {
 			operation,
-			retried: options.retried,
 			httpStatus: answer.status,
 			serviceMessage: outcome.ok ? undefined : outcome.message,
 			usingConfiguredToken: this.tokens.usesConfiguredToken,

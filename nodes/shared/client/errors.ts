@@ -117,8 +117,6 @@ export interface ApiErrorContext {
 	/** The service's own words, shown after ours. */
 	serviceMessage?: string;
 	httpStatus?: number;
-	/** false where the request was not repeated (a message is never re-sent): say so, not "refused again". */
-	retried?: boolean;
 }
 
 /**
@@ -140,15 +138,10 @@ export function apiError(code: number, context: ApiErrorContext): NemoApiError {
 						`The NemoVideo access token was rejected ${during(operation)} (code 1001: invalid or expired).`,
 						'Paste a valid token into the Access Token field of the Nemo API credential, or leave that field empty to use a free anonymous trial token.',
 					)
-				: context.retried === false
-					? make(
-							`The NemoVideo trial token was rejected ${during(operation)} (code 1001: expired); a new one was obtained for the next requests.`,
-							'Run this item again: it will use the new trial token.',
-						)
-					: make(
-							`The NemoVideo trial token was rejected ${during(operation)} (code 1001), even after getting a new one.`,
-							'Try again later; if it persists, set an Access Token in the Nemo API credential.',
-						);
+				: make(
+						`The NemoVideo trial token was rejected ${during(operation)} (code 1001), even after getting a new one.`,
+						'Try again later; if it persists, set an Access Token in the Nemo API credential.',
+					);
 		case 1002:
 			return make(
 				`The NemoVideo session was not found ${during(operation)} (code 1002).`,
@@ -196,12 +189,6 @@ export function apiError(code: number, context: ApiErrorContext): NemoApiError {
 				return make(
 					'NemoVideo refused a new free trial token (429): it gives one per client per 7 days and only a few per network address.',
 					'n8n keeps the trial token in the Nemo API credential and asks for a new one only when the old one expired or was rejected, so this credential has used its trial. Set an Access Token in the Nemo API credential (register at nemovideo.ai), or try again in a few days.',
-				);
-			}
-			if (context.retried === false) {
-				return make(
-					`NemoVideo is rate limiting requests (429) ${during(operation)}.`,
-					'Run fewer items at once (the node\'s "Items at Once" option), or wait a minute and run this item again.',
 				);
 			}
 			return make(
