@@ -4,6 +4,8 @@
  * and every later run, in any process, uses it instead of asking the service again.
  */
 import { randomUUID } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Logger } from '@n8n/backend-common';
 import { type Simulator, FAST_TIMINGS } from '../support/simulator';
 import { NODE_TYPES, runNodes, singleNode, useNodeSimulator } from './support';
@@ -84,6 +86,36 @@ describe('the trial token n8n keeps', () => {
 		const tested = await testCredentials({ type: 'nemoApi', data: kept as never, credentialTypes: [new NemoApi()], nodeTypes: NODE_TYPES });
 		expect(tested).toEqual({ status: 'OK', message: `Connected: ${FAST_TIMINGS.anonymousCredits} credits available.` });
 		expect(tokenRequests()).toBe(1);
+	});
+
+	it('is not asked for by the Test button of a new credential: a token the test got could not be kept, and the first run would be refused a second one', async () => {
+		// n8n tests a credential when it is saved, before any run has kept a token
+		sim.configure({ repeatTokenRequest: '429' });
+		const fresh = { baseUrl: sim.url, accessToken: '', clientId: randomUUID() };
+		const tested = await testCredentials({ type: 'nemoApi', data: fresh as never, credentialTypes: [new NemoApi()], nodeTypes: NODE_TYPES });
+		expect(tested.status).toBe('OK');
+		expect(tested.message).toMatch(/reached NemoVideo/i);
+		expect(tested.message).toMatch(/first run/i);
+		expect(tokenRequests()).toBe(0);
+		const run = await runNodes(credits(), { credentials: fresh });
+		expect(run.error).toBeUndefined();
+		expect(run.nodeOutput('Nemo')[0].json.available).toBe(FAST_TIMINGS.anonymousCredits);
+		expect(tokenRequests()).toBe(1);
+	});
+
+	it('fails the Test button of a new credential whose Base URL is not NemoVideo (nothing listening, or a web page)', async () => {
+		const page = http.createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end('<html><body>Welcome</body></html>'));
+		await new Promise<void>((resolve) => page.listen(0, '127.0.0.1', resolve));
+		try {
+			const { port } = page.address() as AddressInfo;
+			for (const baseUrl of ['http://127.0.0.1:9', `http://127.0.0.1:${port}`]) {
+				const tested = await testCredentials({ type: 'nemoApi', data: { baseUrl, accessToken: '', clientId: randomUUID() } as never, credentialTypes: [new NemoApi()], nodeTypes: NODE_TYPES });
+				expect(tested.status).toBe('Error');
+			}
+		} finally {
+			page.close();
+		}
+		expect(tokenRequests()).toBe(0);
 	});
 
 	it('is not asked for when an Access Token is set', async () => {

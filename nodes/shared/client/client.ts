@@ -1,7 +1,7 @@
 import { ApiCaller, type ClientLog, DEFAULT_RETRY_OPTIONS, type RetryOptions } from './api-caller';
 import { TokenProvider, type TrialToken, type TrialTokenStore, deriveClientId, parseTrialTokenAnswer } from './auth';
 import { DEFAULT_BASE_URL } from './constants';
-import { type CreditBalance, getCredits } from './credits';
+import { type CreditBalance, checkServiceAnswers, getCredits } from './credits';
 import { TRIAL_TOKEN_OPERATION, isNemoApiError } from './errors';
 import type { FileToUpload } from './media-files';
 import { DEFAULT_STREAM_LIMITS, type StreamLimits } from './message-stream';
@@ -128,6 +128,11 @@ export class NemoClient {
 
 	getCredits(signal?: AbortSignal): Promise<CreditBalance> {
 		return getCredits(this.api, signal);
+	}
+
+	/** Whether the Base URL answers as NemoVideo, with no token sent or asked for (see checkServiceAnswers). */
+	checkServiceAnswers(signal?: AbortSignal): Promise<void> {
+		return checkServiceAnswers(this.api, signal);
 	}
 
 	createSession(signal?: AbortSignal): Promise<NewSession> {

@@ -81,11 +81,18 @@ export async function testNemoCredential(
 	let client: NemoClient | undefined;
 	try {
 		const data = credential.data ?? {};
-		// The trial token n8n keeps for this credential is used, not asked for again (the service
-		// refuses a repeat request); only without one does the test ask for one (not kept: a test
-		// cannot write the credential).
+		// The trial token n8n keeps for this credential is used, never asked for: a test cannot
+		// write the credential, so a token it got would be lost, and the service gives one per
+		// client id per 7 days: the first run would then be refused its own.
 		const trialTokens: TrialTokenStore = { read: () => keptTrialToken(data), renew: async () => await client!.requestTrialToken() };
 		client = new NemoClient({ ...clientOptionsFromCredential(data, credential.id ?? credential.name ?? 'default'), trialTokens });
+		if (!String(data.accessToken ?? '').trim() && !keptTrialToken(data)) {
+			await client.checkServiceAnswers();
+			return {
+				status: 'OK',
+				message: 'Reached NemoVideo. No trial token yet: the first run gets one (free credits) and n8n keeps it in this credential; the balance shows here after that.',
+			};
+		}
 		const balance = await client.getCredits();
 		return { status: 'OK', message: `Connected: ${balance.available} credits available.` };
 	} catch (error) {
