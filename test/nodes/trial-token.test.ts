@@ -118,6 +118,14 @@ describe('the trial token n8n keeps', () => {
 		expect(tokenRequests()).toBe(0);
 	});
 
+	it('refused for a reason no other process can fix (the per-network cap): asked for once more after the wait, then a clear error', async () => {
+		sim.configure({ tokensPerIp: 0 });
+		const run = await runNodes(credits(), { credentials: { baseUrl: sim.url, accessToken: '', clientId: randomUUID() } });
+		expect(run.error?.message).toMatch(/refused a new free trial token \(429\)/);
+		expect(run.error?.description).toMatch(/Set an Access Token/);
+		expect(sim.requests.filter((r) => r.path === '/api/auth/anonymous-token').map((r) => r.status)).toEqual([429, 429]);
+	});
+
 	it('is not asked for when an Access Token is set', async () => {
 		sim.addToken('nmv_usr_configured_token', { credits: 50 });
 		const result = await runNodes(credits(), { credentials: { baseUrl: sim.url, accessToken: 'nmv_usr_configured_token' } });
