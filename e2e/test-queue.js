@@ -251,12 +251,16 @@ async function suite(which, shared) {
 			const tokenRequests = (await sim.admin('requests')).filter((/** @type {any} */ r) => r.endpoint === 'token');
 			report.trialTokenRequests = tokenRequests.length;
 			console.log(`  ${tokenRequests.length} trial-token request(s): ${tokenRequests.map((/** @type {any} */ r) => r.status).join(', ')}`);
-			// Workers that start cold at the same moment may each ask (n8n has no lock across processes);
-			// the service refuses the repeat (429; our one retry after the wait too) and that worker uses
-			// the token n8n keeps. What must hold: one token issued for every process and execution, and
-			// every other request a refused repeat (the webhook check above saw every answer right).
+			// Workers that start cold at the same moment may each ask once (n8n has no lock across
+			// processes); the service refuses the repeat (429) and that worker takes the token n8n's
+			// store holds a moment later, instead of waiting out the Retry-After (30 s) to ask again.
+			// What must hold: one token issued for every process and execution, at most one request per
+			// process, every other request a refused repeat (the webhook check above saw every answer right).
 			assert.equal(tokenRequests.filter((/** @type {any} */ r) => r.status === 200).length, 1, 'one trial token issued for all processes');
 			assert.deepEqual(tokenRequests.filter((/** @type {any} */ r) => r.status !== 200).map((/** @type {any} */ r) => r.status), Array(tokenRequests.length - 1).fill(429), 'any other request was a refused repeat');
+			assert.ok(tokenRequests.length <= 1 + workers.length, `at most one request per process (${tokenRequests.length})`);
+			const spreadMs = Math.max(...tokenRequests.map((/** @type {any} */ r) => r.startedAt)) - Math.min(...tokenRequests.map((/** @type {any} */ r) => r.startedAt));
+			assert.ok(spreadMs < 15_000, `no process asked again after waiting out the refusal's Retry-After (requests ${(spreadMs / 1000).toFixed(1)} s apart)`);
 		});
 
 		await check(v, 'no process logged a problem about the package', async () => {

@@ -116,9 +116,9 @@ export class NemoClient {
 	 * retry after a 429 or a dropped client id). For a TrialTokenStore's renew; the token
 	 * provider itself calls it only when no store is given.
 	 */
-	async requestTrialToken(): Promise<TrialToken> {
+	async requestTrialToken(options: { retryRateLimit?: boolean } = {}): Promise<TrialToken> {
 		return parseTrialTokenAnswer(
-			await this.api.call({ method: 'POST', path: '/api/auth/anonymous-token', operation: TRIAL_TOKEN_OPERATION, authorized: false }),
+			await this.api.call({ method: 'POST', path: '/api/auth/anonymous-token', operation: TRIAL_TOKEN_OPERATION, authorized: false, retryRateLimit: options.retryRateLimit }),
 		);
 	}
 

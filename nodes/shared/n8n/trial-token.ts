@@ -5,6 +5,7 @@ import { parseExpiry } from '../client/auth';
 import { type Attribution, normalizeBaseUrl } from '../client/transport';
 import { DEFAULT_BASE_URL } from '../client/constants';
 import { clientOptionsFromCredential } from './client-factory';
+import { DEFAULT_RETRY_OPTIONS } from '../client/api-caller';
 
 /**
  * The anonymous trial token, kept by n8n: the credential's `preAuthentication` asks the service
@@ -30,7 +31,9 @@ export async function requestTrialToken(credential: ICredentialDataDecryptedObje
 	const baseUrl = normalizeBaseUrl(options.baseUrl?.trim() || DEFAULT_BASE_URL, options.allowInsecureHttp === true).href.replace(/\/$/, '');
 	const client = new NemoClient({ ...options, clientId: options.clientId?.trim() || deriveClientId(baseUrl) });
 	try {
-		const token = await client.requestTrialToken();
+		// A 429 is not waited out here: it is most often a queue-mode worker that asked at the same
+		// moment as another process, whose token n8n stores a moment later. renew() looks there first.
+		const token = await client.requestTrialToken({ retryRateLimit: false });
 		return {
 			[TRIAL_FIELDS.token]: token.token,
 			[TRIAL_FIELDS.userId]: token.userId ?? '',
@@ -94,35 +97,57 @@ export function credentialTrialTokens(
 				getNode: () => context.getNode(),
 				getCredentials: async (type: string) => await context.getCredentials(type),
 			} as unknown as IExecuteFunctions;
-			try {
-				await context.helpers.httpRequestWithAuthentication.call(
-					sharedCaller,
-					request.credentialType,
-					{
-						// Only the preAuthentication before it matters: a HEAD, whose answer is ignored.
-						method: 'HEAD',
-						url: `${request.baseUrl}/api/credits/balance/simple`,
-						headers: attributionHeaders(request.attribution, request.clientId),
-						ignoreHttpStatusErrors: true,
-						timeout: 10_000,
-					},
-					{ credentialsDecrypted: credential },
-				);
-			} catch (error) {
-				const ours = trialTokenErrors.get(data);
-				trialTokenErrors.delete(data);
+			// Only the preAuthentication before it matters: a HEAD, whose answer is ignored.
+			// Resolves to what our preAuthentication threw, if it did.
+			const askThroughN8n = async (): Promise<unknown> => {
+				try {
+					await context.helpers.httpRequestWithAuthentication.call(
+						sharedCaller,
+						request.credentialType,
+						{
+							method: 'HEAD',
+							url: `${request.baseUrl}/api/credits/balance/simple`,
+							headers: attributionHeaders(request.attribution, request.clientId),
+							ignoreHttpStatusErrors: true,
+							timeout: 10_000,
+						},
+						{ credentialsDecrypted: credential },
+					);
+					return undefined;
+				} catch (error) {
+					const ours = trialTokenErrors.get(data);
+					trialTokenErrors.delete(data);
+					if (ours !== undefined) return ours;
+					// The probe itself failed after the token was got and kept: the token is what counts.
+					if (!read()) throw nemoErrorIn(error) ?? error;
+					return undefined;
+				}
+			};
+			const useKeptElsewhere = (found: { token: TrialToken; fields: ICredentialDataDecryptedObject }): TrialToken => {
+				Object.assign(data, found.fields);
+				context.logger.info('NemoVideo trial token: another n8n process got it at the same moment; using the one n8n keeps', { node: context.getNode().name });
+				return found.token;
+			};
+			let refused = await askThroughN8n();
+			if (refused !== undefined) {
 				// Another n8n process (a queue-mode worker) may have asked at the same moment: the service
 				// then refuses the repeat ("1 token / client / 7 days", 429), and the token the other one
 				// got is in n8n's credential store a moment later. Use it rather than fail the item.
-				const keptElsewhere = ours !== undefined ? await tokenKeptByAnotherProcess(context, request.credentialType) : undefined;
-				if (keptElsewhere) {
-					Object.assign(data, keptElsewhere.fields);
-					context.logger.info('NemoVideo trial token: another n8n process got it at the same moment; using the one n8n keeps', { node: context.getNode().name });
-					return keptElsewhere.token;
+				const found = await tokenKeptByAnotherProcess(context, request.credentialType, OTHER_PROCESS_LOOK_MS);
+				if (found) return useKeptElsewhere(found);
+				if (!isRateLimited(refused)) throw refused;
+				// The API doc's rule for a 429: wait, then once more. n8n's store is read on the way, as
+				// the other process's answer may come late.
+				const waitMs = { ...DEFAULT_RETRY_OPTIONS, ...clientOptionsFromCredential(data, '').retry }.rateLimitWaitMs;
+				context.logger.info(`NemoVideo refused a trial token (429) and n8n keeps none yet; asking once more in ${Math.round(waitMs / 1000)} s`, { node: context.getNode().name });
+				const foundWhileWaiting = await tokenKeptByAnotherProcess(context, request.credentialType, waitMs);
+				if (foundWhileWaiting) return useKeptElsewhere(foundWhileWaiting);
+				refused = await askThroughN8n();
+				if (refused !== undefined) {
+					const foundAfter = await tokenKeptByAnotherProcess(context, request.credentialType, OTHER_PROCESS_LOOK_MS);
+					if (foundAfter) return useKeptElsewhere(foundAfter);
+					throw refused;
 				}
-				if (ours !== undefined) throw ours;
-				// The probe itself failed after the token was got and kept: the token is what counts.
-				if (!read()) throw nemoErrorIn(error) ?? error;
 			}
 			const kept = read();
 			if (!kept) {
@@ -138,18 +163,30 @@ export function credentialTrialTokens(
 }
 
 /** How long to look for a token that another process is storing (its answer came a moment earlier). */
-const OTHER_PROCESS_WAITS_MS = [0, 250, 500, 1000, 2000];
+const OTHER_PROCESS_LOOK_MS = 3_750;
+/** The pauses between reads of n8n's store: quick at first, then once a second. */
+const STORE_READ_PAUSES_MS = [250, 500, 1000, 2000];
+
+function isRateLimited(error: unknown): boolean {
+	return isNemoApiError(error) && (error.code === 429 || error.httpStatus === 429);
+}
 
 /**
  * Reads the credential again from n8n's store (getCredentials decrypts what the database holds now)
- * until it holds a trial token, for a few seconds at most.
+ * until it holds a trial token, for `forMs` at most.
  */
 async function tokenKeptByAnotherProcess(
 	context: IExecuteFunctions,
 	credentialType: string,
+	forMs: number,
 ): Promise<{ token: TrialToken; fields: ICredentialDataDecryptedObject } | undefined> {
-	for (const waitMs of OTHER_PROCESS_WAITS_MS) {
-		if (waitMs) await sleep(waitMs);
+	const until = Date.now() + forMs;
+	for (let read = 0; ; read++) {
+		if (read > 0) {
+			const left = until - Date.now();
+			if (left <= 0) return undefined;
+			await sleep(Math.min(STORE_READ_PAUSES_MS[read - 1] ?? 1_000, left));
+		}
 		let fresh: ICredentialDataDecryptedObject;
 		try {
 			fresh = await context.getCredentials(credentialType);
@@ -162,7 +199,6 @@ async function tokenKeptByAnotherProcess(
 			return { token, fields };
 		}
 	}
-	return undefined;
 }
 
 /** n8n wraps what preAuthentication threw (NodeApiError): find our own error inside. */
