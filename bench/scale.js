@@ -22,6 +22,7 @@
  *              Target: 2 workers ≥ 1.8× the throughput of 1.
  */
 const fs = require('node:fs');
+const http = require('node:http');
 const os = require('node:os');
 const path = require('node:path');
 const { execFileSync } = require('node:child_process');
@@ -212,59 +213,130 @@ async function benchInFlight(ctx) {
  * @param {string} tarball
  */
 async function benchScaleOut(ctx, which, tarball) {
-	const o = { requests: ctx.quick ? 20 : 40, streamMs: 3000, renderMs: 3000, workerConcurrency: 10, runs: ctx.runs };
+	// the reference's one request lasts as long as a swap does here (edit + render + about 0.5 s of requests and polls)
+	const o = { requests: ctx.quick ? 20 : 40, streamMs: 3000, renderMs: 3000, referenceMs: 6500, workerConcurrency: 10, runs: ctx.runs };
 	const sim = await startSimulatorProcess({ media: 'fast', config: { sseDurationMs: o.streamMs, renderMs: o.renderMs, anonymousCredits: 10_000_000, tokensPerIp: 100, maxRecordedRequests: 50_000 } });
 	const mediaDir = path.join(ctx.workDir, `so-media-${which}`);
 	const clip = writeClip(path.join(mediaDir, 'clip.mp4'), 64 * 1024);
 	const face = writePng(path.join(mediaDir, 'face.png'));
 	const files = await serveFolder(mediaDir);
+	const slow = await startSlowServer();
 	const deployment = await createQueueDeployment(which, { tarball, workers: 2, quiet: true });
 	try {
 		await deployment.main.importCredentials([nemoCredential({ ...EXAMPLE_CREDENTIAL, baseUrl: sim.url })]);
-		await deployment.importActive([loadExample('webhook')]);
-		await deployment.start({ webhooks: ['POST nemo-face-swap'], workers: 1, concurrency: o.workerConcurrency });
+		await deployment.importActive([loadExample('webhook'), referenceWorkflow(slow.url, o.referenceMs)]);
+		await deployment.start({ webhooks: ['POST nemo-face-swap', `POST ${REFERENCE_PATH}`], workers: 1, concurrency: o.workerConcurrency });
 		const [w1, w2] = deployment.workers;
 		let twoRunning = false;
 		/** @type {Record<string, any[]>} */
 		const rows = { 1: [], 2: [] };
-		const fire = async (/** @type {number} */ workers) => {
+		/** n8n's own HTTP Request node in the same deployment: how far n8n itself scales on this machine. @type {Record<string, any[]>} */
+		const reference = { 1: [], 2: [] };
+		/** @param {number} workers @param {{ warmUp?: boolean, reference?: boolean }} [f] */
+		const fire = async (workers, f = {}) => {
 			const before = deployment.workers.map((w) => executionsStarted(w).length);
 			const t = Date.now();
+			const count = f.warmUp ? workers * o.workerConcurrency : o.requests;
 			const answers = await Promise.all(
-				Array.from({ length: o.requests }, () =>
-					deployment.main.http('/webhook/nemo-face-swap', { json: { videoUrl: files.urlOf(clip), faceUrl: files.urlOf(face) }, timeoutMs: 600_000 }),
+				Array.from({ length: count }, () =>
+					deployment.main.http(f.reference ? `/webhook/${REFERENCE_PATH}` : '/webhook/nemo-face-swap', { json: { videoUrl: files.urlOf(clip), faceUrl: files.urlOf(face) }, timeoutMs: 600_000 }),
 				),
 			);
 			const ms = Date.now() - t;
 			const bad = answers.filter((a) => a.status !== 200 || !JSON.parse(a.body).videoUrl).length;
 			const perWorker = deployment.workers.map((w, k) => executionsStarted(w).length - before[k]);
-			rows[workers].push({ ms, perSec: o.requests / (ms / 1000), bad, perWorker, load: os.loadavg()[0] });
-			ctx.log(`scaleout n8n ${deployment.host.version}, ${workers} worker(s): ${o.requests} swaps in ${(ms / 1000).toFixed(1)} s (${bad} bad), executions per worker ${perWorker.join(' + ')}`);
+			if (f.warmUp) {
+				if (bad) throw new Error(`warm-up: ${bad} of ${count} swaps failed`);
+				warmUps.push({ workers, ms, perWorker });
+				ctx.log(`scaleout n8n ${deployment.host.version}, ${workers} worker(s): warm-up, ${count} swaps in ${(ms / 1000).toFixed(1)} s (not counted), executions per worker ${perWorker.join(' + ')}`);
+				return;
+			}
+			(f.reference ? reference : rows)[workers].push({ ms, perSec: o.requests / (ms / 1000), bad, perWorker, load: os.loadavg()[0] });
+			ctx.log(`scaleout n8n ${deployment.host.version}, ${workers} worker(s): ${o.requests} ${f.reference ? `HTTP Request node references (${o.referenceMs / 1000} s)` : 'swaps'} in ${(ms / 1000).toFixed(1)} s (${bad} bad), executions per worker ${perWorker.join(' + ')}`);
 		};
+		/** @type {Array<{ workers: number, ms: number, perWorker: number[] }>} */
+		const warmUps = [];
+		// A worker's first executions load our package and n8n's lazily loaded code, and its first
+		// closed connection maps a stack through the source maps (source-map-support, in n8n 2.x):
+		// about a second of one core, once per process. Throughput is compared warm: every (re)started
+		// worker gets one unmeasured burst first (one execution per concurrency slot).
+		let warm = false;
 		for (let r = 0; r < o.runs; r++) {
-			// alternate the order, so warming up favours neither
+			// alternate the order, so what is left of warming up favours neither
 			const order = r % 2 ? [2, 1] : [1, 2];
 			for (const n of order) {
 				if (n === 2 && !twoRunning) {
 					await w2.startWorker({ concurrency: o.workerConcurrency });
 					twoRunning = true;
+					warm = false;
 				}
 				if (n === 1 && twoRunning) {
 					await w2.stop();
 					twoRunning = false;
 				}
+				if (!warm) {
+					await sleep(1000);
+					await fire(n, { warmUp: true });
+					warm = true;
+				}
 				await sleep(1000);
 				await fire(n);
+				await sleep(1000);
+				await fire(n, { reference: true });
 			}
 		}
 		void w1;
 		const ratios = rows[2].map((x, i) => x.perSec / rows[1][i].perSec);
-		return { ...o, n8n: deployment.host.version, raw: rows, sec1: summary(rows[1].map((x) => x.ms / 1000)), sec2: summary(rows[2].map((x) => x.ms / 1000)), ratio: summary(ratios) };
+		const referenceRatios = reference[2].map((x, i) => x.perSec / reference[1][i].perSec);
+		return {
+			...o,
+			n8n: deployment.host.version,
+			raw: rows,
+			warmUps,
+			sec1: summary(rows[1].map((x) => x.ms / 1000)),
+			sec2: summary(rows[2].map((x) => x.ms / 1000)),
+			ratio: summary(ratios),
+			reference: { raw: reference, sec1: summary(reference[1].map((x) => x.ms / 1000)), sec2: summary(reference[2].map((x) => x.ms / 1000)), ratio: summary(referenceRatios) },
+		};
 	} finally {
+		await slow.close();
 		await deployment.stop();
 		await files.close();
 		await sim.stop();
 	}
+}
+
+const REFERENCE_PATH = 'reference-http-request';
+
+/** A server whose every answer takes `?ms=` milliseconds: the reference workflow's backend. */
+async function startSlowServer() {
+	const server = http.createServer((req, res) => {
+		const ms = Number(new URL(req.url || '/', 'http://x').searchParams.get('ms')) || 0;
+		setTimeout(() => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ videoUrl: `waited ${ms} ms` })), ms);
+	});
+	await new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(undefined)));
+	const { port } = /** @type {import('node:net').AddressInfo} */ (server.address());
+	return { url: `http://127.0.0.1:${port}`, close: () => new Promise((resolve) => server.close(() => resolve(undefined))) };
+}
+
+/**
+ * The scale-out reference: the webhook example's shape (Webhook → one node → Respond to Webhook,
+ * expressions reading the body) with n8n's own HTTP Request node waiting as long as a swap takes.
+ * @param {string} slowUrl @param {number} ms
+ */
+function referenceWorkflow(slowUrl, ms) {
+	return {
+		id: 'benchReference01',
+		name: 'bench: HTTP Request node reference',
+		active: false,
+		settings: { executionOrder: 'v1' },
+		connections: { Webhook: { main: [[{ node: 'HTTP Request', type: 'main', index: 0 }]] }, 'HTTP Request': { main: [[{ node: 'Respond', type: 'main', index: 0 }]] } },
+		nodes: [
+			{ id: 'ref-1', name: 'Webhook', type: 'n8n-nodes-base.webhook', typeVersion: 2, position: [0, 0], webhookId: '7d1e4c2a-0b5f-4e8a-9c3d-bench0000001', parameters: { httpMethod: 'POST', path: REFERENCE_PATH, responseMode: 'responseNode', options: {} } },
+			{ id: 'ref-2', name: 'HTTP Request', type: 'n8n-nodes-base.httpRequest', typeVersion: 4.2, position: [240, 0], parameters: { url: `=${slowUrl}/wait?ms=${ms}&video={{ encodeURIComponent($json.body.videoUrl) }}&face={{ encodeURIComponent($json.body.faceUrl) }}`, options: {} } },
+			{ id: 'ref-3', name: 'Respond', type: 'n8n-nodes-base.respondToWebhook', typeVersion: 1.1, position: [480, 0], parameters: { respondWith: 'json', responseBody: '={{ JSON.stringify({ videoUrl: $json.videoUrl }) }}', options: {} } },
+		],
+	};
 }
 
 /** @param {any} results */
@@ -292,6 +364,7 @@ function section(results) {
 	}
 	for (const so of results.scaleout || []) {
 		lines.push(`| ${so.requests} webhook swaps, n8n ${so.n8n} queue mode: 2 workers ≥ 1.8× 1 worker | ${range(so.ratio, 2, '×')} | ${so.ratio.median >= 1.8 ? 'met' : 'MISSED'} |`);
+		if (so.reference) lines.push(`| … reference, same deployment and rounds: n8n's own HTTP Request node waiting ${so.referenceMs / 1000} s instead of the swap (no target) | ${range(so.reference.ratio, 2, '×')} | |`);
 	}
 	lines.push('');
 	if (rl) {
@@ -316,14 +389,15 @@ function section(results) {
 	}
 	for (const so of results.scaleout || []) {
 		lines.push(
-			`**Scale-out, n8n ${so.n8n}** (${stampOf(so)}). Queue mode as in the README (Redis, PostgreSQL 15, main + workers at concurrency ${so.workerConcurrency}, database binary mode), \`examples/webhook-face-swap.json\`, ${so.requests} POSTs at once, edit ${so.streamMs / 1000} s + render ${so.renderMs / 1000} s; time until the last answer. 1 worker: ${range(so.sec1, 1, ' s')}; 2 workers: ${range(so.sec2, 1, ' s')}; per round: ${so.raw[1].map((/** @type {any} */ x, /** @type {number} */ i) => `${f(x.ms / 1000)} s vs ${f(so.raw[2][i].ms / 1000)} s (executions ${so.raw[2][i].perWorker.join(' + ')})`).join('; ')}.`,
+			`**Scale-out, n8n ${so.n8n}** (${stampOf(so)}). Queue mode as in the README (Redis, PostgreSQL 15, main + workers at concurrency ${so.workerConcurrency}, database binary mode), \`examples/webhook-face-swap.json\`, ${so.requests} POSTs at once, edit ${so.streamMs / 1000} s + render ${so.renderMs / 1000} s; time until the last answer. 1 worker: ${range(so.sec1, 1, ' s')}; 2 workers: ${range(so.sec2, 1, ' s')}; per round: ${so.raw[1].map((/** @type {any} */ x, /** @type {number} */ i) => `${f(x.ms / 1000)} s vs ${f(so.raw[2][i].ms / 1000)} s (executions ${so.raw[2][i].perWorker.join(' + ')})`).join('; ')}.${so.warmUps ? ' Every (re)started worker first ran one unmeasured burst (one swap per concurrency slot): its first executions load code and parse source maps once.' : ''}${so.reference ? ` Reference in the same rounds (Webhook → HTTP Request waiting ${so.referenceMs / 1000} s → Respond to Webhook, the same 40 POSTs): 1 worker ${range(so.reference.sec1, 1, ' s')}, 2 workers ${range(so.reference.sec2, 1, ' s')}.` : ''}`,
 			'',
 		);
 	}
 	const missed = (results.scaleout || []).filter((/** @type {any} */ so) => so.ratio.median < 1.8);
 	if (missed.length) {
+		const refs = missed.filter((/** @type {any} */ so) => so.reference);
 		lines.push(
-			`**Scale-out target missed here.** With concurrency 10, 40 swaps are 4 rounds of about 6.5 s (edit 3 s + render 3 s + upload and polls) on one worker, 2 on two: about 26 s against 13 s. Measured ${missed.map((/** @type {any} */ so) => `${f(so.sec1.min)}–${f(so.sec1.max)} s against ${f(so.sec2.min)}–${f(so.sec2.max)} s on ${so.n8n}`).join(', ')}: the main, both workers, Redis, PostgreSQL and the simulator share the machine's 2 cores (load averages above: with other builds running, both settings wait for CPU and the per-round ratios swing). On a quiet machine (load average about 1-2, 2026-12-02) 1.x met the target (1.91×) and 2.x did not (1.72×, as the issue's own hand measurement of 1.70×): on 2 cores, two n8n 2.x workers plus the main leave less CPU per execution than two 1.x workers; not yet profiled.`,
+			`**Scale-out target missed here: ${missed.map((/** @type {any} */ so) => `${range(so.ratio, 2, '×')} on ${so.n8n}`).join(', ')}.** With concurrency 10, 40 swaps are 4 waves of about 6.5 s on one worker and 2 on two: 26 s against 13 s at best. ${refs.length ? `n8n's own HTTP Request node, in the same deployment and rounds, scales ${refs.map((/** @type {any} */ so) => `${range(so.reference.ratio, 2, '×')} on ${so.n8n} (the swaps reach ${f((so.ratio.median / so.reference.ratio.median) * 100, 0)}% of that)`).join(', ')}: ${refs.every((/** @type {any} */ so) => so.reference.ratio.median < 1.8) ? 'n8n itself does not reach the target on this machine either. ' : ''}` : ''}The main, both workers, Redis, PostgreSQL and the simulator share 2 cores, and an n8n 2.x worker spends about 300 ms of CPU per execution (V8 profile of both workers, 2026-12-02, \`NODE_OPTIONS=--cpu-prof\`, 40 executions each): n8n's own work (its expression engine in isolated-vm, new in 2.x, about 45 ms with its isolate set-up; saving execution data to PostgreSQL; garbage collection) and about 105 ms in the node's code, of which about 28 ms is n8n evaluating the node's parameter expressions and about 0.7 s once per process is source-map-support parsing our bundle's source map at the first closed connection. When both workers start or finish a wave of 10 at once, they need that CPU at the same moment, and a wave on two workers takes about 8.4 s against 7.1 s on one. 1.x does less per execution (no expression isolate) and meets the target. A machine with 4 or more cores is needed to show the 2.x figure; the CI machine and ours have 2.`,
 			'',
 		);
 	}
