@@ -1,5 +1,5 @@
 import { parseAgentEvents, TextCollector } from '../../nodes/shared/client/agent-events';
-import { unwrapEnvelope } from '../../nodes/shared/client/envelope';
+import { inferErrorCode, unwrapEnvelope } from '../../nodes/shared/client/envelope';
 import { translateGuiText } from '../../nodes/shared/client/gui-text';
 import { parseJsonKeepingBigIds, quoteLongIntegers } from '../../nodes/shared/client/json';
 import { sniffContent } from '../../nodes/shared/client/media-files';
@@ -33,6 +33,17 @@ describe('envelopes', () => {
 		expect(unwrapEnvelope({ code: '2001', msg: 'no credits' })).toEqual({ ok: false, code: 2001, message: 'no credits' });
 		// Render status shape 1 has no envelope and an `error` field next to `status`.
 		expect(unwrapEnvelope({ status: 'failed', error: 'boom' })).toEqual({ ok: true, data: { status: 'failed', error: 'boom' } });
+	});
+});
+
+describe('error codes read from the words', () => {
+	it('keeps an HTTP 429 a rate limit whatever its words say, and reads the words otherwise', () => {
+		expect(inferErrorCode(429, 'Rate limited: at most 10 anonymous tokens per IP. Reuse your client id; retry in 30 seconds')).toBe(429);
+		expect(inferErrorCode(429, 'Too many requests, retry after (120)')).toBe(429);
+		expect(inferErrorCode(429, 'error 1001 quota')).toBe(429);
+		expect(inferErrorCode(400, 'missing X-Client-Id header')).toBe(400);
+		expect(inferErrorCode(200, 'token expired')).toBe(1001);
+		expect(inferErrorCode(500, 'failed (2001)')).toBe(2001);
 	});
 });
 

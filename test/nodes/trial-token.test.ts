@@ -11,6 +11,8 @@ import { type Simulator, FAST_TIMINGS } from '../support/simulator';
 import { NODE_TYPES, runNodes, singleNode, useNodeSimulator } from './support';
 import { testCredentials } from '../harness';
 import { NemoApi } from '../../credentials/NemoApi.credentials';
+import { requestTrialToken } from '../../nodes/shared/n8n/trial-token';
+import { clearTokenCache } from '../../nodes/shared/client';
 
 const env = useNodeSimulator({ repeatTokenRequest: 'same' });
 let sim: Simulator;
@@ -124,6 +126,44 @@ describe('the trial token n8n keeps', () => {
 		expect(run.error?.message).toMatch(/refused a new free trial token \(429\)/);
 		expect(run.error?.description).toMatch(/Set an Access Token/);
 		expect(sim.requests.filter((r) => r.path === '/api/auth/anonymous-token').map((r) => r.status)).toEqual([429, 429]);
+	});
+
+	it('is not asked for by the Test button when the kept one has expired or was rejected: the next run renews it (review of 5d57127)', async () => {
+		sim.configure({ repeatTokenRequest: '429' });
+		const first = await runNodes(credits(), { credentials: { baseUrl: sim.url, accessToken: '', clientId: randomUUID() } });
+		const kept = first.storedCredentials('nemoApi') as Record<string, unknown>;
+		sim.expireToken(String(kept.trialToken));
+		clearTokenCache(); // as in another process: only what n8n keeps
+		const tested = await testCredentials({ type: 'nemoApi', data: kept as never, credentialTypes: [new NemoApi()], nodeTypes: NODE_TYPES });
+		expect(tested.status).toBe('OK');
+		expect(tested.message).toMatch(/expired or was rejected: the next run gets a new one/);
+		const nearExpiry = await testCredentials({ type: 'nemoApi', data: { ...kept, trialExpiresAt: new Date(Date.now() + 60_000).toISOString() } as never, credentialTypes: [new NemoApi()], nodeTypes: NODE_TYPES });
+		expect(nearExpiry.message).toMatch(/the next run gets a new one/);
+		expect(tokenRequests()).toBe(1);
+		clearTokenCache();
+		const run = await runNodes(credits(), { credentials: kept });
+		expect(run.error).toBeUndefined();
+		expect(tokenRequests()).toBe(2);
+	});
+
+	it('renewing a rejected token never takes that same token back from n8n\'s store, and a 429 is still waited out and asked once more (review of f747002)', async () => {
+		const first = await runNodes(credits(), { credentials: { baseUrl: sim.url, accessToken: '', clientId: randomUUID() } });
+		const kept = first.storedCredentials('nemoApi') as Record<string, unknown>;
+		sim.expireToken(String(kept.trialToken));
+		sim.addFault({ endpoint: 'token', code: 429, times: 1 });
+		clearTokenCache();
+		const run = await runNodes(credits(), { credentials: kept });
+		expect(run.error).toBeUndefined();
+		const renewed = run.storedCredentials('nemoApi') as Record<string, unknown>;
+		expect(renewed.trialToken).not.toBe(kept.trialToken);
+		expect(sim.requests.filter((r) => r.path === '/api/auth/anonymous-token').map((r) => r.status)).toEqual([200, 429, 200]);
+	});
+
+	it('asked for by another caller of the preAuthentication (n8n\'s HTTP Request node with this credential): a 429 is waited out and asked once more', async () => {
+		sim.addFault({ endpoint: 'token', code: 429, times: 1 });
+		const fields = await requestTrialToken({ baseUrl: sim.url, accessToken: '', clientId: randomUUID(), tuning: JSON.stringify({ retry: { rateLimitWaitMs: 50 } }) });
+		expect(String(fields.trialToken)).toMatch(/^nmv_usr_/);
+		expect(sim.requests.filter((r) => r.path === '/api/auth/anonymous-token').map((r) => r.status)).toEqual([429, 200]);
 	});
 
 	it('is not asked for when an Access Token is set', async () => {

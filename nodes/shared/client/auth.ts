@@ -188,7 +188,8 @@ export function clearTokenCache(): void {
 	anonymousTokens.clear();
 }
 
-function isExpiring(entry: TrialToken): boolean {
+/** Whether a token is expired or about to (within the margin the client renews at). */
+export function isExpiring(entry: TrialToken): boolean {
 	return entry.expiresAt !== undefined && entry.expiresAt - EXPIRY_MARGIN_MS <= Date.now();
 }
 

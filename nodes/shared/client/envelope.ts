@@ -55,10 +55,11 @@ function textOf(value: unknown): string | undefined {
  */
 export function inferErrorCode(httpStatus: number, message: string | undefined): number {
 	const text = message ?? '';
+	// A 429 is a rate limit whatever its words say ("… Reuse your client id; retry in 30 seconds",
+	// "retry after (120)").
+	if (httpStatus === 429) return 429;
 	const written = /\((\d{3,4})\)\s*$/.exec(text) ?? /\b(?:code|error)[\s:=#]*(\d{4})\b/i.exec(text);
 	if (written) return Number(written[1]);
-	// A 429 is a rate limit whatever its words say ("… Reuse your client id; retry in 30 seconds").
-	if (httpStatus === 429) return 429;
 	if (/client.?id/i.test(text)) return 400;
 	if (/token.*(invalid|expired)|(invalid|expired).*token|unauthori[sz]ed/i.test(text) || httpStatus === 401) return 1001;
 	if (/session.*not found/i.test(text)) return 1002;

@@ -7,6 +7,7 @@ import type {
 } from 'n8n-workflow';
 import { NemoClient, type TrialTokenStore, isNemoApiError, redactDeep, redactSecrets } from '../client';
 import { keptTrialToken } from './trial-token';
+import { isExpiring } from '../client/auth';
 import { clientOptionsFromCredential, createNemoClient } from './client-factory';
 import { type ItemResult, type ItemWork, runItems } from './item-runner';
 import { readFromInputOrId, readItemsAtOnce } from './parameters';
@@ -73,7 +74,14 @@ function keepInputBinary(result: ItemResult, input: INodeExecutionData | undefin
 	return Array.isArray(result) ? result.map(keep) : keep(result);
 }
 
-/** The credential dialog's "Test": gets a trial token when needed and reads the balance. */
+/** The Test's answer where a trial token is needed: it is the next run's to get (see testNemoCredential). */
+class TrialTokenNeeded extends Error {}
+const NO_TRIAL_TOKEN_YET =
+	'Reached NemoVideo. No trial token yet: the first run gets one (free credits) and n8n keeps it in this credential; the balance shows here after that.';
+const TRIAL_TOKEN_RENEWED_ON_RUN =
+	'Reached NemoVideo. The trial token n8n keeps has expired or was rejected: the next run gets a new one and keeps it; the balance shows here after that.';
+
+/** The credential dialog's "Test": reads the balance with the token there is; never asks for a trial token. */
 export async function testNemoCredential(
 	this: ICredentialTestFunctions,
 	credential: ICredentialsDecrypted,
@@ -84,16 +92,26 @@ export async function testNemoCredential(
 		// The trial token n8n keeps for this credential is used, never asked for: a test cannot
 		// write the credential, so a token it got would be lost, and the service gives one per
 		// client id per 7 days: the first run would then be refused its own.
-		const trialTokens: TrialTokenStore = { read: () => keptTrialToken(data), renew: async () => await client!.requestTrialToken() };
+		const trialTokens: TrialTokenStore = {
+			read: () => keptTrialToken(data),
+			renew: async () => {
+				throw new TrialTokenNeeded();
+			},
+		};
 		client = new NemoClient({ ...clientOptionsFromCredential(data, credential.id ?? credential.name ?? 'default'), trialTokens });
-		if (!String(data.accessToken ?? '').trim() && !keptTrialToken(data)) {
+		const kept = keptTrialToken(data);
+		if (!String(data.accessToken ?? '').trim() && (!kept || isExpiring(kept))) {
 			await client.checkServiceAnswers();
-			return {
-				status: 'OK',
-				message: 'Reached NemoVideo. No trial token yet: the first run gets one (free credits) and n8n keeps it in this credential; the balance shows here after that.',
-			};
+			return { status: 'OK', message: kept ? TRIAL_TOKEN_RENEWED_ON_RUN : NO_TRIAL_TOKEN_YET };
 		}
-		const balance = await client.getCredits();
+		let balance;
+		try {
+			balance = await client.getCredits();
+		} catch (error) {
+			// The kept trial token was rejected (1001): the next run gets a new one and keeps it.
+			if (error instanceof TrialTokenNeeded) return { status: 'OK', message: TRIAL_TOKEN_RENEWED_ON_RUN };
+			throw error;
+		}
 		return { status: 'OK', message: `Connected: ${balance.available} credits available.` };
 	} catch (error) {
 		const message = isNemoApiError(error)

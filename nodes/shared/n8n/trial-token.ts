@@ -1,7 +1,7 @@
 import { type ICredentialDataDecryptedObject, type ICredentialsDecrypted, type IExecuteFunctions, sleep } from 'n8n-workflow';
 import { NemoApiError, NemoClient, type TrialToken, type TrialTokenStore, deriveClientId, isNemoApiError } from '../client';
 import { TRIAL_TOKEN_OPERATION } from '../client/errors';
-import { parseExpiry } from '../client/auth';
+import { isExpiring, parseExpiry } from '../client/auth';
 import { type Attribution, normalizeBaseUrl } from '../client/transport';
 import { DEFAULT_BASE_URL } from '../client/constants';
 import { clientOptionsFromCredential } from './client-factory';
@@ -19,6 +19,12 @@ export const TRIAL_FIELDS = { token: 'trialToken', userId: 'trialUserId', expire
 
 /** What requestTrialToken threw, by the credential data it was given: n8n wraps it beyond recognition. */
 const trialTokenErrors = new WeakMap<object, unknown>();
+/**
+ * Credential data whose token request our renew() makes (through n8n): renew() handles a 429
+ * itself, looking in n8n's store first. Any other caller of the preAuthentication (n8n's HTTP
+ * Request node with this credential) gets the API doc's "wait, then once more" in the request.
+ */
+const renewing = new WeakSet<object>();
 
 /**
  * The credential's preAuthentication: gets a trial token with our own client (its proxy rules
@@ -31,9 +37,9 @@ export async function requestTrialToken(credential: ICredentialDataDecryptedObje
 	const baseUrl = normalizeBaseUrl(options.baseUrl?.trim() || DEFAULT_BASE_URL, options.allowInsecureHttp === true).href.replace(/\/$/, '');
 	const client = new NemoClient({ ...options, clientId: options.clientId?.trim() || deriveClientId(baseUrl) });
 	try {
-		// A 429 is not waited out here: it is most often a queue-mode worker that asked at the same
-		// moment as another process, whose token n8n stores a moment later. renew() looks there first.
-		const token = await client.requestTrialToken({ retryRateLimit: false });
+		// For renew() a 429 is not waited out here: it is most often a queue-mode worker that asked at
+		// the same moment as another process, whose token n8n stores a moment later; renew() looks there first.
+		const token = await client.requestTrialToken({ retryRateLimit: !renewing.has(credential) });
 		return {
 			[TRIAL_FIELDS.token]: token.token,
 			[TRIAL_FIELDS.userId]: token.userId ?? '',
@@ -84,6 +90,8 @@ export function credentialTrialTokens(
 	return {
 		read,
 		async renew() {
+			// The token being replaced (expired or rejected) is no answer, even when n8n's store still holds it.
+			const replaced = String(data[TRIAL_FIELDS.token] ?? '');
 			data[TRIAL_FIELDS.token] = '';
 			// The id the token is asked for with must be the one the client sends.
 			data.clientId = request.clientId;
@@ -100,6 +108,7 @@ export function credentialTrialTokens(
 			// Only the preAuthentication before it matters: a HEAD, whose answer is ignored.
 			// Resolves to what our preAuthentication threw, if it did.
 			const askThroughN8n = async (): Promise<unknown> => {
+				renewing.add(data);
 				try {
 					await context.helpers.httpRequestWithAuthentication.call(
 						sharedCaller,
@@ -121,6 +130,8 @@ export function credentialTrialTokens(
 					// The probe itself failed after the token was got and kept: the token is what counts.
 					if (!read()) throw nemoErrorIn(error) ?? error;
 					return undefined;
+				} finally {
+					renewing.delete(data);
 				}
 			};
 			const useKeptElsewhere = (found: { token: TrialToken; fields: ICredentialDataDecryptedObject }): TrialToken => {
@@ -133,18 +144,18 @@ export function credentialTrialTokens(
 				// Another n8n process (a queue-mode worker) may have asked at the same moment: the service
 				// then refuses the repeat ("1 token / client / 7 days", 429), and the token the other one
 				// got is in n8n's credential store a moment later. Use it rather than fail the item.
-				const found = await tokenKeptByAnotherProcess(context, request.credentialType, OTHER_PROCESS_LOOK_MS);
+				const found = await tokenKeptByAnotherProcess(context, request.credentialType, OTHER_PROCESS_LOOK_MS, replaced);
 				if (found) return useKeptElsewhere(found);
 				if (!isRateLimited(refused)) throw refused;
 				// The API doc's rule for a 429: wait, then once more. n8n's store is read on the way, as
 				// the other process's answer may come late.
 				const waitMs = { ...DEFAULT_RETRY_OPTIONS, ...clientOptionsFromCredential(data, '').retry }.rateLimitWaitMs;
 				context.logger.info(`NemoVideo refused a trial token (429) and n8n keeps none yet; asking once more in ${Math.round(waitMs / 1000)} s`, { node: context.getNode().name });
-				const foundWhileWaiting = await tokenKeptByAnotherProcess(context, request.credentialType, waitMs);
+				const foundWhileWaiting = await tokenKeptByAnotherProcess(context, request.credentialType, waitMs, replaced);
 				if (foundWhileWaiting) return useKeptElsewhere(foundWhileWaiting);
 				refused = await askThroughN8n();
 				if (refused !== undefined) {
-					const foundAfter = await tokenKeptByAnotherProcess(context, request.credentialType, OTHER_PROCESS_LOOK_MS);
+					const foundAfter = await tokenKeptByAnotherProcess(context, request.credentialType, OTHER_PROCESS_LOOK_MS, replaced);
 					if (foundAfter) return useKeptElsewhere(foundAfter);
 					throw refused;
 				}
@@ -173,12 +184,13 @@ function isRateLimited(error: unknown): boolean {
 
 /**
  * Reads the credential again from n8n's store (getCredentials decrypts what the database holds now)
- * until it holds a trial token, for `forMs` at most.
+ * until it holds a usable trial token (not `replaced`, not expiring), for `forMs` at most.
  */
 async function tokenKeptByAnotherProcess(
 	context: IExecuteFunctions,
 	credentialType: string,
 	forMs: number,
+	replaced: string,
 ): Promise<{ token: TrialToken; fields: ICredentialDataDecryptedObject } | undefined> {
 	const until = Date.now() + forMs;
 	for (let read = 0; ; read++) {
@@ -191,10 +203,10 @@ async function tokenKeptByAnotherProcess(
 		try {
 			fresh = await context.getCredentials(credentialType);
 		} catch {
-			return undefined;
+			continue; // a failed read is no answer: read again until the time is up
 		}
 		const token = keptTrialToken(fresh);
-		if (token) {
+		if (token && token.token !== replaced && !isExpiring(token)) {
 			const fields = Object.fromEntries(Object.values(TRIAL_FIELDS).map((field) => [field, fresh[field]]));
 			return { token, fields };
 		}
