@@ -104,16 +104,11 @@ export async function testNemoCredential(
 			await client.checkServiceAnswers();
 			return { status: 'OK', message: kept ? TRIAL_TOKEN_RENEWED_ON_RUN : NO_TRIAL_TOKEN_YET };
 		}
-		let balance;
-		try {
-			balance = await client.getCredits();
-		} catch (error) {
-			// The kept trial token was rejected (1001): the next run gets a new one and keeps it.
-			if (error instanceof TrialTokenNeeded) return { status: 'OK', message: TRIAL_TOKEN_RENEWED_ON_RUN };
-			throw error;
-		}
+		const balance = await client.getCredits();
 		return { status: 'OK', message: `Connected: ${balance.available} credits available.` };
 	} catch (error) {
+		// The kept trial token was rejected (1001): the next run gets a new one and keeps it.
+		if (error instanceof TrialTokenNeeded) return { status: 'OK', message: TRIAL_TOKEN_RENEWED_ON_RUN };
 		const message = isNemoApiError(error)
 			? `${error.message}${error.description ? ` ${error.description}` : ''}`
 			: redactSecrets(error instanceof Error ? error.message : String(error));
