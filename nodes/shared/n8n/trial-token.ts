@@ -139,26 +139,21 @@ export function credentialTrialTokens(
 				context.logger.info('NemoVideo trial token: another n8n process got it at the same moment; using the one n8n keeps', { node: context.getNode().name });
 				return found.token;
 			};
-			let refused = await askThroughN8n();
-			if (refused !== undefined) {
-				// Another n8n process (a queue-mode worker) may have asked at the same moment: the service
-				// then refuses the repeat ("1 token / client / 7 days", 429), and the token the other one
-				// got is in n8n's credential store a moment later. Use it rather than fail the item.
+			// Another n8n process (a queue-mode worker) may have asked at the same moment: the service
+			// then refuses the repeat ("1 token / client / 7 days", 429), and the token the other one
+			// got is in n8n's credential store a moment later. Use it rather than fail the item. A 429
+			// with the store still empty gets the API doc's rule: wait (reading the store on the way),
+			// then once more.
+			for (let attempt = 1; ; attempt++) {
+				const refused = await askThroughN8n();
+				if (refused === undefined) break;
 				const found = await tokenKeptByAnotherProcess(context, request.credentialType, OTHER_PROCESS_LOOK_MS, replaced);
 				if (found) return useKeptElsewhere(found);
-				if (!isRateLimited(refused)) throw refused;
-				// The API doc's rule for a 429: wait, then once more. n8n's store is read on the way, as
-				// the other process's answer may come late.
+				if (attempt > 1 || !isRateLimited(refused)) throw refused;
 				const waitMs = { ...DEFAULT_RETRY_OPTIONS, ...clientOptionsFromCredential(data, '').retry }.rateLimitWaitMs;
 				context.logger.info(`NemoVideo refused a trial token (429) and n8n keeps none yet; asking once more in ${Math.round(waitMs / 1000)} s`, { node: context.getNode().name });
 				const foundWhileWaiting = await tokenKeptByAnotherProcess(context, request.credentialType, waitMs, replaced);
 				if (foundWhileWaiting) return useKeptElsewhere(foundWhileWaiting);
-				refused = await askThroughN8n();
-				if (refused !== undefined) {
-					const foundAfter = await tokenKeptByAnotherProcess(context, request.credentialType, OTHER_PROCESS_LOOK_MS, replaced);
-					if (foundAfter) return useKeptElsewhere(foundAfter);
-					throw refused;
-				}
 			}
 			const kept = read();
 			if (!kept) {
