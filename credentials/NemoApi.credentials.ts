@@ -1,6 +1,7 @@
 import type {
 	IAuthenticateGeneric,
 	ICredentialDataDecryptedObject,
+	ICredentialTestRequest,
 	ICredentialType,
 	IHttpRequestHelper,
 	INodeProperties,
@@ -13,8 +14,10 @@ import { TRIAL_FIELDS, requestTrialToken } from '../nodes/shared/n8n/trial-token
  * token, got with a client id that is stable for this credential. n8n keeps that token in the
  * hidden, expirable `trialToken` field (preAuthentication), so every run, worker and restart
  * reuses it; it is asked for again only when it expired or the service rejected it.
- * The "Test" button is implemented by the nodes (testedBy: testNemoCredential), because it
- * may first need such a trial token.
+ * The "Test" button reads the credit balance through n8n (the `test` request below): with no
+ * Access Token, n8n first runs the preAuthentication, which gets the trial token once and keeps
+ * it in the credential (a kept, unexpired token is never asked for again, so testing twice does
+ * not meet NemoVideo's "one token per client id per 7 days").
  */
 export class NemoApi implements ICredentialType {
 	name = 'nemoApi';
@@ -74,8 +77,26 @@ export class NemoApi implements ICredentialType {
 		{ displayName: 'Timings', name: 'tuning', type: 'hidden', default: '' },
 	];
 
+	test: ICredentialTestRequest = {
+		request: {
+			baseURL: '={{$credentials.baseUrl}}',
+			url: '/api/credits/balance/simple',
+			method: 'GET',
+		},
+		rules: [
+			{
+				type: 'responseSuccessBody',
+				properties: {
+					key: 'code',
+					value: 1001,
+					message: 'NemoVideo rejected the token. Check the Access Token, or leave it empty to use the free trial token.',
+				},
+			},
+		],
+	};
+
 	async preAuthentication(this: IHttpRequestHelper, credentials: ICredentialDataDecryptedObject) {
-		return await requestTrialToken(credentials);
+		return await requestTrialToken(this.helpers, credentials);
 	}
 
 	// Lets n8n's HTTP Request node use this credential for raw calls: the Access Token, else the

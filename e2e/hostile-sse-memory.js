@@ -1,5 +1,10 @@
 // @ts-nocheck
 'use strict';
+
+/** Hop-by-hop headers stay on their hop (n8n sends Connection: close; see test/reliability/raw-servers.ts). */
+function withoutHopByHop({ connection, 'keep-alive': keepAlive, 'proxy-connection': proxyConnection, ...endToEnd }) {
+	return endToEnd;
+}
 /**
  * n8n's peak RSS (n8n execute; /proc VmHWM via rss.js) for one Nemo Edit whose /run_sse is
  * answered by a hostile gateway in front of the simulator: first a normal reply, then 400 MB of
@@ -36,7 +41,7 @@ async function main() {
 			};
 			return write();
 		}
-		const up = http.request({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers: { ...req.headers, host: target.host } }, (a) => {
+		const up = http.request({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers: { ...withoutHopByHop(req.headers), host: target.host } }, (a) => {
 			res.writeHead(a.statusCode || 502, a.headers);
 			a.pipe(res);
 		});

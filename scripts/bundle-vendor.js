@@ -1,8 +1,8 @@
 // @ts-check
 'use strict';
 /**
- * After tsc: replaces dist/nodes/shared/client/vendor.js (which would require undici,
- * eventsource-parser, form-data, proxy-from-env and lossless-json from node_modules) with one bundle that
+ * After tsc: replaces dist/nodes/shared/client/vendor.js (which would require
+ * eventsource-parser and lossless-json from node_modules) with one bundle that
  * contains them, plus its source map, so the published package needs no runtime dependencies.
  * n8n-workflow stays external: n8n provides it.
  */
@@ -25,7 +25,6 @@ esbuild
 		sourcesContent: false,
 		legalComments: 'linked',
 		external: ['n8n-workflow'],
-		alias: { 'function-bind': path.join(__dirname, 'vendor-shims', 'function-bind.js') },
 		logLevel: 'warning',
 	})
 	.then(() => console.log(`bundled ${path.relative(root, outfile)}`))

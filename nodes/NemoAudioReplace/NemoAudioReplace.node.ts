@@ -13,7 +13,6 @@ import {
 	readSessionId,
 	runEdit,
 	sessionParameters,
-	testNemoCredential,
 } from '../shared/n8n';
 import { audioReplaceInstruction, type OriginalAudio, type AudioFit } from './instruction';
 
@@ -38,7 +37,7 @@ export class NemoAudioReplace implements INodeType {
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main],
 		usableAsTool: true,
-		credentials: [{ name: 'nemoApi', required: true, testedBy: 'testNemoCredential' }],
+		credentials: [{ name: 'nemoApi', required: true }],
 		properties: [
 			...mediaInputParameters(VIDEO_INPUT),
 			...mediaInputParameters(AUDIO),
@@ -79,7 +78,6 @@ export class NemoAudioReplace implements INodeType {
 		],
 	};
 
-	methods = { credentialTest: { testNemoCredential } };
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 		return executeNemoNode(this, (client, item) => {

@@ -1,6 +1,6 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescription } from 'n8n-workflow';
 import { NodeConnectionTypes } from 'n8n-workflow';
-import { executeNemoNode, optionsParameter, testNemoCredential } from '../shared/n8n';
+import { executeNemoNode, optionsParameter } from '../shared/n8n';
 import { inputError } from '../shared/client';
 
 export class NemoCredits implements INodeType {
@@ -16,7 +16,7 @@ export class NemoCredits implements INodeType {
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main],
 		usableAsTool: true,
-		credentials: [{ name: 'nemoApi', required: true, testedBy: 'testNemoCredential' }],
+		credentials: [{ name: 'nemoApi', required: true }],
 		properties: [
 			{
 				displayName: 'Minimum Available Credits',
@@ -39,7 +39,6 @@ export class NemoCredits implements INodeType {
 		],
 	};
 
-	methods = { credentialTest: { testNemoCredential } };
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 		const output = await executeNemoNode(this, async (client, { itemIndex, signal }) => {

@@ -9,7 +9,6 @@ import {
 	readSessionId,
 	runEdit,
 	sessionParameters,
-	testNemoCredential,
 } from '../shared/n8n';
 import { inputError } from '../shared/client';
 
@@ -26,7 +25,7 @@ export class NemoEdit implements INodeType {
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main],
 		usableAsTool: true,
-		credentials: [{ name: 'nemoApi', required: true, testedBy: 'testNemoCredential' }],
+		credentials: [{ name: 'nemoApi', required: true }],
 		properties: [
 			...sessionParameters({ canStartNew: false }),
 			{
@@ -44,7 +43,6 @@ export class NemoEdit implements INodeType {
 		],
 	};
 
-	methods = { credentialTest: { testNemoCredential } };
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 		return executeNemoNode(this, (client, item) => {

@@ -1,6 +1,6 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescription } from 'n8n-workflow';
 import { NodeConnectionTypes } from 'n8n-workflow';
-import { executeNemoNode, optionsParameter, sessionParameters, testNemoCredential } from '../shared/n8n';
+import { executeNemoNode, optionsParameter, sessionParameters } from '../shared/n8n';
 import * as exportAndWait from './operations/exportAndWait';
 import * as getStatus from './operations/getStatus';
 import * as start from './operations/start';
@@ -22,7 +22,7 @@ export class NemoExport implements INodeType {
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main],
 		usableAsTool: true,
-		credentials: [{ name: 'nemoApi', required: true, testedBy: 'testNemoCredential' }],
+		credentials: [{ name: 'nemoApi', required: true }],
 		properties: [
 			// Not named "operation": n8n adds "Custom API Call" to a node's resource/operation list
 			// whenever its credential declares `authenticate` (LoadNodesAndCredentials
@@ -46,7 +46,6 @@ export class NemoExport implements INodeType {
 		],
 	};
 
-	methods = { credentialTest: { testNemoCredential } };
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 		return executeNemoNode(this, (client, { itemIndex, signal }) => {

@@ -13,7 +13,6 @@ import {
 	readSessionId,
 	runEdit,
 	sessionParameters,
-	testNemoCredential,
 } from '../shared/n8n';
 
 const FACE: MediaInputSpec = {
@@ -37,7 +36,7 @@ export class NemoFaceSwap implements INodeType {
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main],
 		usableAsTool: true,
-		credentials: [{ name: 'nemoApi', required: true, testedBy: 'testNemoCredential' }],
+		credentials: [{ name: 'nemoApi', required: true }],
 		properties: [
 			...mediaInputParameters(VIDEO_INPUT),
 			...mediaInputParameters(FACE),
@@ -56,7 +55,6 @@ export class NemoFaceSwap implements INodeType {
 		],
 	};
 
-	methods = { credentialTest: { testNemoCredential } };
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 		return executeNemoNode(this, (client, item) => {

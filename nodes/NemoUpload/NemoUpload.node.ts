@@ -6,7 +6,6 @@ import {
 	optionsParameter,
 	readSessionId,
 	sessionParameters,
-	testNemoCredential,
 	uploadedFileJson,
 } from '../shared/n8n';
 import { type FileToUpload, type UploadedFile, checkMediaUrl, inputError } from '../shared/client';
@@ -24,7 +23,7 @@ export class NemoUpload implements INodeType {
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main],
 		usableAsTool: true,
-		credentials: [{ name: 'nemoApi', required: true, testedBy: 'testNemoCredential' }],
+		credentials: [{ name: 'nemoApi', required: true }],
 		properties: [
 			{
 				displayName: 'Source',
@@ -62,7 +61,6 @@ export class NemoUpload implements INodeType {
 		],
 	};
 
-	methods = { credentialTest: { testNemoCredential } };
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 		return executeNemoNode(this, async (client, { itemIndex, signal }) => {

@@ -6,6 +6,7 @@
 import { NemoApiError } from '../../nodes/shared/client';
 import { FAST_TIMINGS, type Simulator, startSimulator } from '../support/simulator';
 import { clientFor, elapsed, failure, fakeFile, freshTokens, sessionWithMedia } from './helpers';
+import { downloadToBuffer } from '../support/n8n-http';
 
 let sim: Simulator;
 
@@ -101,8 +102,7 @@ describe('envelopes and ids', () => {
 		const state = await client.getState(sessionId);
 		const { renderId } = await client.startRender(sessionId, state.draft);
 		const status = await client.waitForRender(renderId);
-		const download = await client.openDownload(status);
-		for await (const chunk of download.stream) void chunk;
+		await downloadToBuffer(client, status);
 		for (const request of apiRequests()) {
 			expect(request.headers['x-skill-source']).toBe('n8n-nodes-nemovideo');
 			expect(request.headers['x-skill-version']).toBe('test');
@@ -331,10 +331,8 @@ describe('render', () => {
 		const status = await client.waitForRender(renderId);
 		expect(status.status).toBe('completed');
 		expect(status.outputUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\//);
-		const download = await client.openDownload(status);
-		const chunks: Buffer[] = [];
-		for await (const chunk of download.stream) chunks.push(chunk as Buffer);
-		const mp4 = Buffer.concat(chunks);
+		const download = await downloadToBuffer(client, status);
+		const mp4 = download.bytes;
 		expect(mp4.subarray(4, 8).toString('latin1')).toBe('ftyp');
 		expect(download.usedFallback).toBe(false);
 		await client.close();
@@ -400,9 +398,8 @@ describe('render', () => {
 			sim.addFault({ endpoint: 'renderStart', ...fault });
 			const { renderId } = await client.startRender(sessionId, draft);
 			const status = await client.waitForRender(renderId);
-			const download = await client.openDownload(status);
-			let bytes = 0;
-			for await (const chunk of download.stream) bytes += (chunk as Buffer).length;
+			const download = await downloadToBuffer(client, status);
+			const bytes = download.bytes.length;
 			expect(download.usedFallback).toBe(true);
 			expect(bytes).toBeGreaterThan(0);
 			expect(download.url).toContain(`/api/render/proxy/${renderId}/download`);

@@ -3,6 +3,7 @@ import { NemoClient, type NemoApiError, type NemoClientOptions, clearTokenCache,
 import type { FileToUpload } from '../../nodes/shared/client';
 import { FAST_CLIENT_TUNING, type Simulator } from '../support/simulator';
 import { watchClient } from '../reliability/leak-sink';
+import { n8nHttp } from '../support/n8n-http';
 
 export const ATTRIBUTION = { source: 'n8n-nodes-nemovideo', version: 'test', platform: 'n8n' };
 
@@ -10,6 +11,7 @@ export function clientFor(sim: Simulator, options: Partial<NemoClientOptions> = 
 	const client = new NemoClient({
 		baseUrl: sim.url,
 		attribution: ATTRIBUTION,
+		http: n8nHttp(),
 		clientIdSeed: `test-${Math.random()}`,
 		...FAST_CLIENT_TUNING,
 		...options,

@@ -2,26 +2,28 @@ import { type Simulator, FAST_TIMINGS, startSimulator } from '../support/simulat
 import type { NemoClient, RenderStatus } from '../../nodes/shared/client';
 import { HttpTransport } from '../../nodes/shared/client/transport';
 import { ATTRIBUTION, clientFor, fakeFile, freshTokens } from './helpers';
-
-// eslint-disable-next-line @typescript-eslint/no-var-requires
-const { startTinyproxy } = require('../../e2e/proxy') as { startTinyproxy: () => Promise<{ url: string; stop: () => Promise<void> }> };
+import { type ForwardProxy, startForwardProxy, viaForwardProxy } from '../support/forward-proxy';
+import { downloadToBuffer, n8nHttp } from '../support/n8n-http';
 
 /**
- * The proxy environment, read as n8n-core reads it (proxy-from-env), with a real proxy:
- * Debian's tinyproxy on loopback (scripts/install-system-packages.sh), which marks what it
- * carried with a Via header. e2e runs the same inside real n8n.
+ * The proxy environment, as n8n's own request helper reads it (every request of the client goes
+ * through it), with a real forward proxy from the npm registry (test/support/forward-proxy-server.mjs),
+ * which marks what it carried with a Via header. e2e runs the same inside real n8n, with Debian's
+ * tinyproxy.
  */
 
 const PROXY_ENV = ['HTTP_PROXY', 'HTTPS_PROXY', 'ALL_PROXY', 'NO_PROXY', 'http_proxy', 'https_proxy', 'all_proxy', 'no_proxy'];
 
 let sim: Simulator;
-let proxy: { url: string; stop: () => Promise<void> };
+let proxy: ForwardProxy;
+let closingProxy: ForwardProxy;
 let proxyUrl: string;
 const saved: Record<string, string | undefined> = {};
 
 beforeAll(async () => {
 	sim = await startSimulator(FAST_TIMINGS);
-	proxy = await startTinyproxy();
+	proxy = await startForwardProxy();
+	closingProxy = await startForwardProxy({ closeAfterAnswer: true });
 	proxyUrl = proxy.url;
 	for (const name of PROXY_ENV) {
 		saved[name] = process.env[name];
@@ -35,6 +37,7 @@ afterAll(async () => {
 		else process.env[name] = saved[name];
 	}
 	await proxy.stop();
+	await closingProxy.stop();
 	await sim.close();
 });
 
@@ -59,12 +62,12 @@ async function finishedRender(client: NemoClient, clipBytes: number): Promise<Re
 
 /**
  * Renders, then GETs the output URL with the transport every download uses and reads the raw
- * body only after `lateMs` (a consumer busy elsewhere, e.g. n8n writing to disk), so undici's
- * body stream (64 KiB high-water mark) is full when the last byte of a 64 KiB body arrives.
+ * body only after `lateMs` (a consumer busy elsewhere, e.g. n8n writing to disk), so the body
+ * stream is full when the last byte of a 64 KiB body arrives.
  */
 async function downloadReadLate(lateMs: number): Promise<number> {
 	const client = clientFor(sim);
-	const transport = new HttpTransport({ baseUrl: sim.url, attribution: ATTRIBUTION });
+	const transport = new HttpTransport({ baseUrl: sim.url, attribution: ATTRIBUTION, http: n8nHttp() });
 	try {
 		const status = await finishedRender(client, 64 * 1024);
 		const answer = await transport.fetchUrl(String(status.outputUrl), { operation: 'downloading the video' });
@@ -83,14 +86,13 @@ async function runChain(): Promise<void> {
 	try {
 		await client.getCredits();
 		const status = await finishedRender(client, 256 * 1024);
-		const download = await client.openDownload(status);
-		for await (const chunk of download.stream) void chunk;
+		await downloadToBuffer(client, status);
 	} finally {
 		await client.close();
 	}
 }
 
-const viaProxy = (r: { headers: Record<string, unknown> }) => /tinyproxy/.test(String(r.headers.via ?? ''));
+const viaProxy = viaForwardProxy;
 const carried = () => sim.requests.filter(viaProxy);
 
 describe('proxy from the environment', () => {
@@ -132,10 +134,10 @@ describe('proxy from the environment', () => {
 });
 
 /**
- * tinyproxy closes the connection once it has relayed an answer, without Connection: close.
- * undici pauses its parser when the body stream is full; paused on the body's last bytes, the
- * message is not yet complete when the close arrives, and undici reports "other side closed"
- * for a body it received whole. An exactly-64-KiB body read late fills the stream on its last byte.
+ * tinyproxy closes the connection once it has relayed an answer, without Connection: close. With
+ * undici this once cut whole downloads: paused on the body's last bytes, the message was not yet
+ * complete when the close arrived ("other side closed"). An exactly-64-KiB body read late fills
+ * the stream on its last byte; n8n's helper must deliver it whole too.
  */
 describe('a whole download followed by a close (as tinyproxy relays it)', () => {
 	const SIZE = 64 * 1024;
@@ -147,8 +149,8 @@ describe('a whole download followed by a close (as tinyproxy relays it)', () => 
 		expect(sim.requests.filter((r) => r.origin === 'cdn').map((r) => r.faults)).toEqual([['closeAfterBody']]);
 	});
 
-	it('is read whole through tinyproxy', async () => {
-		process.env.HTTP_PROXY = proxyUrl;
+	it('is read whole through a proxy that closes after every answer', async () => {
+		process.env.HTTP_PROXY = closingProxy.url;
 		sim.configure({ outputSizeBytes: SIZE });
 		await expect(downloadReadLate(150)).resolves.toBe(SIZE);
 		expect(sim.requests.filter((r) => r.origin === 'cdn').every(viaProxy)).toBe(true);

@@ -37,23 +37,31 @@ export interface TestCredentialsOptions {
 export async function testCredentials(
 	options: TestCredentialsOptions,
 ): Promise<INodeCredentialTestResult> {
-	// The token-leak check (test/reliability/leak-sink.ts) sees every credential test's answer.
-	recordCredentialTokens(options.data as { accessToken?: unknown });
-	const answer = await testCredentialsUnrecorded(options);
-	recordEmitted('credential test answer', answer);
-	return answer;
+	return (await testCredentialsKeeping(options)).answer;
 }
 
-async function testCredentialsUnrecorded(
+/** The Test's answer, and the credential as n8n stores it afterwards (a preAuthentication's token kept). */
+export async function testCredentialsKeeping(
 	options: TestCredentialsOptions,
-): Promise<INodeCredentialTestResult> {
+): Promise<{ answer: INodeCredentialTestResult; stored: ICredentialDataDecryptedObject | undefined }> {
 	ensureN8nServices();
+	// The token-leak check (test/reliability/leak-sink.ts) sees every credential test's answer.
+	recordCredentialTokens(options.data as { accessToken?: unknown });
 	const noOp = new HarnessNoOp();
 	const nodeTypes = new HarnessNodeTypes({ [NO_OP_TYPE]: noOp, ...options.nodeTypes });
 	const credentialTypes = new HarnessCredentialTypes(options.credentialTypes, nodeTypes);
 	const credentialsHelper = new HarnessCredentialsHelper(credentialTypes, {
 		[options.type]: options.data,
 	});
+	const answer = await testCredentialsUnrecorded(options, { noOp, nodeTypes, credentialTypes, credentialsHelper });
+	recordEmitted('credential test answer', answer);
+	return { answer, stored: credentialsHelper.storedData(options.type) };
+}
+
+async function testCredentialsUnrecorded(
+	options: TestCredentialsOptions,
+	{ noOp, nodeTypes, credentialTypes, credentialsHelper }: { noOp: HarnessNoOp; nodeTypes: HarnessNodeTypes; credentialTypes: HarnessCredentialTypes; credentialsHelper: HarnessCredentialsHelper },
+): Promise<INodeCredentialTestResult> {
 	const additionalData = buildAdditionalData({ credentialsHelper });
 
 	const test = findCredentialTest(options.type, credentialTypes, nodeTypes);

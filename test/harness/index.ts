@@ -11,7 +11,7 @@ export type {
 	HarnessBinaryInput,
 } from './run-workflow';
 export { WorkflowRunResult } from './result';
-export { testCredentials } from './credential-test';
+export { testCredentials, testCredentialsKeeping } from './credential-test';
 export type { TestCredentialsOptions } from './credential-test';
 export type { CredentialsByType } from './credentials-helper';
 export type { BinaryDataMode } from './n8n-services';

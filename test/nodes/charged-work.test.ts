@@ -13,6 +13,7 @@ import { clientFor } from '../client/helpers';
 import { type Simulator, startSimulator } from '../support/simulator';
 import { MATRIX_TIMINGS, doubleSends, setTuning, tuningWith } from '../reliability/support';
 import { media, pairedIndexes, runNodes, singleNode, swapItem } from './support';
+import { endToEndHeaders } from '../reliability/raw-servers';
 
 let sim: Simulator;
 let credentials: Record<string, unknown>;
@@ -337,7 +338,7 @@ async function rewritingProxy(target: string, rewrite: (path: string, body: stri
 	const targetUrl = new URL(target);
 	const server = http.createServer((request, response) => {
 		const path = request.url ?? '/';
-		const upstream = http.request({ host: targetUrl.hostname, port: targetUrl.port, method: request.method, path, headers: { ...request.headers, host: targetUrl.host } }, (answer) => {
+		const upstream = http.request({ host: targetUrl.hostname, port: targetUrl.port, method: request.method, path, headers: { ...endToEndHeaders(request), host: targetUrl.host } }, (answer) => {
 			if (!String(answer.headers['content-type'] ?? '').includes('json')) {
 				rewrite(path, '');
 				response.writeHead(answer.statusCode ?? 502, answer.headers);

@@ -13,6 +13,7 @@ import { testCredentials } from '../harness';
 import { NemoApi } from '../../credentials/NemoApi.credentials';
 import { requestTrialToken } from '../../nodes/shared/n8n/trial-token';
 import { clearTokenCache } from '../../nodes/shared/client';
+import { httpRequest as n8nHttpRequest } from 'n8n-core/dist/execution-engine/node-execution-context/utils/request-helper-functions';
 
 const env = useNodeSimulator({ repeatTokenRequest: 'same' });
 let sim: Simulator;
@@ -86,20 +87,22 @@ describe('the trial token n8n keeps', () => {
 		expect(first.error).toBeUndefined();
 		const kept = first.storedCredentials('nemoApi') as Record<string, unknown>;
 		const tested = await testCredentials({ type: 'nemoApi', data: kept as never, credentialTypes: [new NemoApi()], nodeTypes: NODE_TYPES });
-		expect(tested).toEqual({ status: 'OK', message: `Connected: ${FAST_TIMINGS.anonymousCredits} credits available.` });
+		expect(tested).toEqual({ status: 'OK', message: 'Connection successful!' });
 		expect(tokenRequests()).toBe(1);
+		const balanceReads = sim.requests.filter((r) => r.path === '/api/credits/balance/simple');
+		expect(balanceReads.every((r) => r.headers.authorization === `Bearer ${String(kept.trialToken)}`)).toBe(true);
 	});
 
-	it('is not asked for by the Test button of a new credential: a token the test got could not be kept, and the first run would be refused a second one', async () => {
+	it('is got by the Test button of a new credential and kept there (n8n stores what the preAuthentication returns): the first run uses it, no second request', async () => {
 		// n8n tests a credential when it is saved, before any run has kept a token
 		sim.configure({ repeatTokenRequest: '429' });
 		const fresh = { baseUrl: sim.url, accessToken: '', clientId: randomUUID() };
-		const tested = await testCredentials({ type: 'nemoApi', data: fresh as never, credentialTypes: [new NemoApi()], nodeTypes: NODE_TYPES });
-		expect(tested.status).toBe('OK');
-		expect(tested.message).toMatch(/reached NemoVideo/i);
-		expect(tested.message).toMatch(/first run/i);
-		expect(tokenRequests()).toBe(0);
-		const run = await runNodes(credits(), { credentials: fresh });
+		const { testCredentialsKeeping } = await import('../harness/credential-test');
+		const { answer: tested, stored } = await testCredentialsKeeping({ type: 'nemoApi', data: fresh as never, credentialTypes: [new NemoApi()], nodeTypes: NODE_TYPES });
+		expect(tested).toEqual({ status: 'OK', message: 'Connection successful!' });
+		expect(tokenRequests()).toBe(1);
+		expect(String(stored?.trialToken)).toMatch(/^nmv_usr_/);
+		const run = await runNodes(credits(), { credentials: stored as never });
 		expect(run.error).toBeUndefined();
 		expect(run.nodeOutput('Nemo')[0].json.available).toBe(FAST_TIMINGS.anonymousCredits);
 		expect(tokenRequests()).toBe(1);
@@ -117,7 +120,7 @@ describe('the trial token n8n keeps', () => {
 		} finally {
 			page.close();
 		}
-		expect(tokenRequests()).toBe(0);
+		expect(sim.requests.filter((r) => r.path === '/api/auth/anonymous-token' && r.status === 200)).toHaveLength(0);
 	});
 
 	it('refused for a reason no other process can fix (the per-network cap): asked for once more after the wait, then a clear error', async () => {
@@ -128,23 +131,23 @@ describe('the trial token n8n keeps', () => {
 		expect(sim.requests.filter((r) => r.path === '/api/auth/anonymous-token').map((r) => r.status)).toEqual([429, 429]);
 	});
 
-	it('is not asked for by the Test button when the kept one has expired or was rejected: the next run renews it (review of 5d57127)', async () => {
+	it('is renewed by the Test button when the kept one has expired or was rejected, and the new one is kept: the next run uses it', async () => {
 		sim.configure({ repeatTokenRequest: '429' });
 		const first = await runNodes(credits(), { credentials: { baseUrl: sim.url, accessToken: '', clientId: randomUUID() } });
 		const kept = first.storedCredentials('nemoApi') as Record<string, unknown>;
 		sim.expireToken(String(kept.trialToken));
 		clearTokenCache(); // as in another process: only what n8n keeps
-		const tested = await testCredentials({ type: 'nemoApi', data: kept as never, credentialTypes: [new NemoApi()], nodeTypes: NODE_TYPES });
-		expect(tested.status).toBe('OK');
-		expect(tested.message).toMatch(/expired or was rejected: the next run gets a new one/);
-		const nearExpiry = await testCredentials({ type: 'nemoApi', data: { ...kept, trialExpiresAt: new Date(Date.now() + 60_000).toISOString() } as never, credentialTypes: [new NemoApi()], nodeTypes: NODE_TYPES });
-		expect(nearExpiry.message).toMatch(/the next run gets a new one/);
-		expect(tokenRequests()).toBe(1);
+		const { testCredentialsKeeping } = await import('../harness/credential-test');
+		const { answer: tested, stored } = await testCredentialsKeeping({ type: 'nemoApi', data: kept as never, credentialTypes: [new NemoApi()], nodeTypes: NODE_TYPES });
+		expect(tested).toEqual({ status: 'OK', message: 'Connection successful!' });
+		expect(stored?.trialToken).not.toBe(kept.trialToken);
+		expect(tokenRequests()).toBe(2);
 		clearTokenCache();
-		const run = await runNodes(credits(), { credentials: kept });
+		const run = await runNodes(credits(), { credentials: stored as never });
 		expect(run.error).toBeUndefined();
 		expect(tokenRequests()).toBe(2);
 	});
+
 
 	it('renewing a rejected token never takes that same token back from n8n\'s store, and a 429 is still waited out and asked once more (review of f747002)', async () => {
 		const first = await runNodes(credits(), { credentials: { baseUrl: sim.url, accessToken: '', clientId: randomUUID() } });
@@ -161,7 +164,7 @@ describe('the trial token n8n keeps', () => {
 
 	it('asked for by another caller of the preAuthentication (n8n\'s HTTP Request node with this credential): a 429 is waited out and asked once more', async () => {
 		sim.addFault({ endpoint: 'token', code: 429, times: 1 });
-		const fields = await requestTrialToken({ baseUrl: sim.url, accessToken: '', clientId: randomUUID(), tuning: JSON.stringify({ retry: { rateLimitWaitMs: 50 } }) });
+		const fields = await requestTrialToken({ httpRequest: n8nHttpRequest }, { baseUrl: sim.url, accessToken: '', clientId: randomUUID(), tuning: JSON.stringify({ retry: { rateLimitWaitMs: 50 } }) });
 		expect(String(fields.trialToken)).toMatch(/^nmv_usr_/);
 		expect(sim.requests.filter((r) => r.path === '/api/auth/anonymous-token').map((r) => r.status)).toEqual([429, 200]);
 	});

@@ -6,7 +6,8 @@
  */
 import type http from 'node:http';
 import { request as httpRequest } from 'node:http';
-import { Agent } from 'undici';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { NemoApiError } from '../../nodes/shared/client';
 import { clientFor, freshTokens, sessionWithMedia } from '../client/helpers';
 import { type Simulator, startSimulator } from '../support/simulator';
@@ -14,8 +15,9 @@ import { withNode } from '../harness';
 import { runNodes, singleNode, swapItem } from '../nodes/support';
 import { tokenForms } from './leak-scan';
 import { serialise } from './leak-sink';
-import { type LocalServer, proxyServer } from './raw-servers';
+import { type LocalServer, endToEndHeaders, proxyServer } from './raw-servers';
 import { MATRIX_TIMINGS, setTuning, sleep } from './support';
+import { downloadToBuffer, n8nHttp } from '../support/n8n-http';
 
 let sim: Simulator;
 const servers: LocalServer[] = [];
@@ -54,7 +56,7 @@ async function gatewayWithStream(stream: (response: http.ServerResponse) => void
 		const chunks: Buffer[] = [];
 		request.on('data', (chunk: Buffer) => chunks.push(chunk));
 		request.on('end', () => {
-			const forwarded = httpRequest(`${sim.url}/run_sse`, { method: 'POST', headers: request.headers }, (simAnswer) => {
+			const forwarded = httpRequest(`${sim.url}/run_sse`, { method: 'POST', headers: endToEndHeaders(request) }, (simAnswer) => {
 				simAnswer.resume();
 				simAnswer.on('end', answer);
 			});
@@ -277,22 +279,16 @@ async function finishedRender(options: Parameters<typeof clientFor>[1] = {}) {
 	return { client, status };
 }
 
-async function firstBytes(stream: NodeJS.ReadableStream): Promise<Buffer> {
-	const chunks: Buffer[] = [];
-	for await (const chunk of stream) chunks.push(chunk as Buffer);
-	return Buffer.concat(chunks).subarray(0, 8);
-}
-
 const HTML_PAGE = '<!doctype html><html><head><title>Access denied</title></head><body>CDN error page</body></html>';
 
 describe('the downloaded video is checked (point 4)', () => {
 	it('an HTML page at the output URL is not saved as the MP4: the /download endpoint is used instead', async () => {
 		const { client, status } = await finishedRender();
 		sim.addFault({ endpoint: 'cdn', status: 200, body: HTML_PAGE, contentType: 'text/html', times: 5 });
-		const download = await client.openDownload(status);
+		const download = await downloadToBuffer(client, status);
 		expect(download.usedFallback).toBe(true);
 		expect(download.contentType).toBe('video/mp4');
-		expect((await firstBytes(download.stream)).subarray(4, 8).toString('latin1')).toBe('ftyp');
+		expect(download.bytes.subarray(4, 8).toString('latin1')).toBe('ftyp');
 		await client.close();
 	});
 
@@ -300,7 +296,7 @@ describe('the downloaded video is checked (point 4)', () => {
 		const { client, status } = await finishedRender();
 		sim.addFault({ endpoint: 'cdn', status: 200, body: HTML_PAGE, contentType: 'text/html', times: 5 });
 		sim.addFault({ endpoint: 'download', status: 200, body: HTML_PAGE, contentType: 'application/octet-stream', times: 5 });
-		const error = await client.openDownload(status).then(
+		const error = await downloadToBuffer(client, status).then(
 			() => undefined,
 			(caught: unknown) => caught as NemoApiError,
 		);
@@ -319,7 +315,7 @@ describe('the downloaded video is checked (point 4)', () => {
 			return true;
 		});
 		servers.push(cdn);
-		const download = await client.openDownload({ ...status, outputUrl: `${cdn.url}/render.webm` });
+		const download = await downloadToBuffer(client, { ...status, outputUrl: `${cdn.url}/render.webm` });
 		expect(download.usedFallback).toBe(false);
 		expect(download.contentType).toBe('video/webm');
 		await client.close();
@@ -327,39 +323,59 @@ describe('the downloaded video is checked (point 4)', () => {
 });
 
 describe('service-supplied URLs to private addresses (point 6)', () => {
-	/** Every host name resolves to this machine: a Base URL that looks public, served by a local server. */
-	const anyNameToLoopback = () =>
-		new Agent({
-			connect: {
-				lookup: (_hostname: string, options: { all?: boolean }, callback: (...args: unknown[]) => void) =>
-					options?.all ? callback(null, [{ address: '127.0.0.1', family: 4 }]) : callback(null, '127.0.0.1', 4),
-			} as never,
+	/**
+	 * A Base URL that looks public, served by the local simulator: n8n's helper sends every request
+	 * through the forward proxy HTTP_PROXY names (as for a user behind a proxy), and this one
+	 * delivers every host name's requests to this machine, on the port asked for.
+	 */
+	let nameProxy: Server;
+	const saved = { HTTP_PROXY: process.env.HTTP_PROXY, NO_PROXY: process.env.NO_PROXY };
+	beforeAll(async () => {
+		nameProxy = createServer((request, response) => {
+			const target = new URL(request.url ?? '/');
+			const forwarded = httpRequest(
+				{ host: '127.0.0.1', port: target.port || 80, path: target.pathname + target.search, method: request.method, headers: endToEndHeaders(request) },
+				(answer) => {
+					response.writeHead(answer.statusCode ?? 502, answer.headers);
+					answer.pipe(response);
+				},
+			);
+			forwarded.on('error', () => response.destroy());
+			request.pipe(forwarded);
 		});
+		await new Promise<void>((resolve) => nameProxy.listen(0, '127.0.0.1', resolve));
+		process.env.HTTP_PROXY = `http://127.0.0.1:${(nameProxy.address() as AddressInfo).port}`;
+		// Loopback addresses still go direct (the simulator's CDN, a refused target's own check).
+		process.env.NO_PROXY = '127.0.0.1,localhost';
+	});
+	afterAll(async () => {
+		for (const [name, value] of Object.entries(saved)) {
+			if (value === undefined) delete process.env[name];
+			else process.env[name] = value;
+		}
+		await new Promise((resolve) => nameProxy.close(resolve));
+	});
 	const publicLooking = (server: { url: string }) => `http://api.nemo-hostile.test:${new URL(server.url).port}`;
 
 	it('an output URL on loopback is refused when the Base URL is public; the /download endpoint is used', async () => {
-		const dispatcher = anyNameToLoopback();
-		const { client, status } = await finishedRender({ baseUrl: publicLooking(sim), allowInsecureHttp: true, dispatcher });
+		const { client, status } = await finishedRender({ baseUrl: publicLooking(sim), allowInsecureHttp: true });
 		expect(status.outputUrl).toMatch(/^http:\/\/127\.0\.0\.1:/);
 		sim.reset();
-		const download = await client.openDownload(status);
+		const download = await downloadToBuffer(client, status);
 		expect(download.usedFallback).toBe(true);
 		expect(sim.requests.filter((request) => request.origin === 'cdn')).toHaveLength(0);
-		await download.stream.resume();
 		await client.close();
-		await dispatcher.close();
 	});
 
 	it('a redirect from /download to 169.254.169.254 is refused, with a clear error', async () => {
-		const dispatcher = anyNameToLoopback();
 		const gateway = await proxyServer(sim.url, (request, response) => {
 			if (!/\/download$/.test(request.url ?? '')) return false;
 			response.writeHead(302, { location: 'http://169.254.169.254/latest/meta-data/iam/security-credentials/' }).end();
 			return true;
 		});
 		servers.push(gateway);
-		const { client, status } = await finishedRender({ baseUrl: publicLooking(gateway), allowInsecureHttp: true, dispatcher });
-		const error = await client.openDownload({ ...status, outputUrl: undefined }).then(
+		const { client, status } = await finishedRender({ baseUrl: publicLooking(gateway), allowInsecureHttp: true });
+		const error = await downloadToBuffer(client, { ...status, outputUrl: undefined }).then(
 			() => undefined,
 			(caught: unknown) => caught as NemoApiError,
 		);
@@ -368,12 +384,36 @@ describe('service-supplied URLs to private addresses (point 6)', () => {
 			'Refused to download from 169.254.169.254 while downloading the video: it is a private, loopback or link-local address (169.254.169.254), and the Base URL is not.',
 		);
 		await client.close();
-		await dispatcher.close();
+	});
+
+	it.each([
+		['http://[::1]:9/clip.mp4', '::1'],
+		['http://[::ffff:127.0.0.1]:9/clip.mp4', '::ffff:7f00:1'],
+		['http://10.1.2.3/clip.mp4', '10.1.2.3'],
+		['http://172.20.0.1/clip.mp4', '172.20.0.1'],
+		['http://192.168.1.1/clip.mp4', '192.168.1.1'],
+		['http://100.64.0.1/clip.mp4', '100.64.0.1'],
+		['http://[fd00::1]/clip.mp4', 'fd00::1'],
+		['http://[fe80::1]/clip.mp4', 'fe80::1'],
+		['http://localhost:9/clip.mp4', 'localhost'],
+		['http://0.0.0.0:9/clip.mp4', '0.0.0.0'],
+	])('an output URL %s is refused before any request when the Base URL is public', async (outputUrl, shown) => {
+		const { client, status } = await finishedRender({ baseUrl: publicLooking(sim), allowInsecureHttp: true });
+		const download = await downloadToBuffer(client, { ...status, outputUrl });
+		expect(download.usedFallback).toBe(true);
+		const { HttpTransport } = await import('../../nodes/shared/client/transport');
+		const transport = new HttpTransport({ baseUrl: publicLooking(sim), allowInsecureHttp: true, attribution: { source: 's', version: 'v', platform: 'p' }, http: n8nHttp() });
+		const error = await transport.fetchUrl(outputUrl, { operation: 'downloading the video' }).then(
+			() => undefined,
+			(caught: unknown) => caught as NemoApiError,
+		);
+		expect(error?.message).toContain(`a private, loopback or link-local address (${shown})`);
+		await client.close();
 	});
 
 	it('plain http:// is refused where the Base URL is https://', async () => {
 		const { HttpTransport } = await import('../../nodes/shared/client/transport');
-		const transport = new HttpTransport({ baseUrl: 'https://api.nemo-hostile.test', attribution: { source: 's', version: 'v', platform: 'p' } });
+		const transport = new HttpTransport({ baseUrl: 'https://api.nemo-hostile.test', attribution: { source: 's', version: 'v', platform: 'p' }, http: n8nHttp() });
 		const error = await transport.fetchUrl('http://cdn.nemo-hostile.test/render.mp4', { operation: 'downloading the video' }).then(
 			() => undefined,
 			(caught: unknown) => caught as NemoApiError,
@@ -384,9 +424,8 @@ describe('service-supplied URLs to private addresses (point 6)', () => {
 
 	it('with a loopback Base URL (the local simulator), loopback outputs are fetched as before', async () => {
 		const { client, status } = await finishedRender();
-		const download = await client.openDownload(status);
+		const download = await downloadToBuffer(client, status);
 		expect(download.usedFallback).toBe(false);
-		download.stream.resume();
 		await client.close();
 	});
 });

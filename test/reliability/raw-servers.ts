@@ -70,6 +70,17 @@ export async function captureServer(
  * redirect to another origin. Requests it forwards keep their headers (the token included), as a
  * real gateway in front of the API would.
  */
+/**
+ * A request's headers without the hop-by-hop ones, as every real gateway forwards them. n8n's
+ * helper sends `Connection: close`: forwarded over a kept-alive upstream connection (Node 20's
+ * default agent), it makes the simulator refuse the next request on that connection (a 400,
+ * "Data after Connection: close", that the simulator never records).
+ */
+export function endToEndHeaders(request: http.IncomingMessage): http.OutgoingHttpHeaders {
+	const { connection: _connection, 'keep-alive': _keepAlive, 'proxy-connection': _proxyConnection, ...endToEnd } = request.headers;
+	return endToEnd;
+}
+
 export async function proxyServer(
 	target: string,
 	intercept: (request: http.IncomingMessage, response: http.ServerResponse) => boolean,
@@ -87,7 +98,7 @@ export async function proxyServer(
 			path = path.slice(options.stripPrefix.length) || '/';
 		}
 		const upstream = http.request(
-			{ host: targetUrl.hostname, port: targetUrl.port, method: request.method, path, headers: { ...request.headers, host: targetUrl.host } },
+			{ host: targetUrl.hostname, port: targetUrl.port, method: request.method, path, headers: { ...endToEndHeaders(request), host: targetUrl.host } },
 			(answer) => {
 				response.writeHead(answer.statusCode ?? 502, answer.headers);
 				answer.pipe(response);

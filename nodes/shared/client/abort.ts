@@ -1,36 +1,48 @@
 import { cancelledError } from './errors';
+import type { Sleep } from './http';
+
+/**
+ * Cancellable waits and watchdogs built on the one wait the core is handed, n8n-workflow's
+ * `sleep` (a plain timer n8n owns): no Node timer of our own. A wait is cut into short steps so a
+ * stop is noticed within WAIT_STEP_MS, and a wait that was stopped leaves at most one step behind.
+ */
+
+/** The longest step of a wait: how late at most a stop or a watchdog is noticed. */
+export const WAIT_STEP_MS = 250;
 
 /** Waits `ms`, or rejects with a `cancelled` error as soon as the signal fires. */
-export function sleep(ms: number, signal?: AbortSignal, operation?: string): Promise<void> {
-	if (signal?.aborted) return Promise.reject(cancelledError(operation));
-	if (ms <= 0) return Promise.resolve();
-	return new Promise((resolve, reject) => {
-		const onAbort = () => {
-			clearTimeout(timer);
-			reject(cancelledError(operation));
-		};
-		const timer = setTimeout(() => {
-			signal?.removeEventListener('abort', onAbort);
-			resolve();
-		}, ms);
-		signal?.addEventListener('abort', onAbort, { once: true });
-	});
+export async function pause(sleep: Sleep, ms: number, signal?: AbortSignal, operation?: string): Promise<void> {
+	throwIfAborted(signal, operation);
+	const until = Date.now() + ms;
+	for (let left = ms; left > 0; left = until - Date.now()) {
+		await untilAborted(sleep(Math.min(left, WAIT_STEP_MS)), signal);
+		throwIfAborted(signal, operation);
+	}
 }
 
 export function throwIfAborted(signal: AbortSignal | undefined, operation?: string): void {
 	if (signal?.aborted) throw cancelledError(operation);
 }
 
+/** `promise`, or an earlier end when `signal` fires (the promise then runs on, unwatched). */
+function untilAborted(promise: Promise<void>, signal?: AbortSignal): Promise<void> {
+	if (!signal) return promise;
+	return new Promise((resolve) => {
+		const done = () => {
+			signal.removeEventListener('abort', done);
+			resolve();
+		};
+		signal.addEventListener('abort', done, { once: true });
+		promise.then(done, done);
+	});
+}
+
 /**
- * One signal that fires when any of the given ones fires; with `timeoutMs`, also after that
- * long. `dispose` removes the listeners (signals of a long n8n execution outlive our calls).
+ * A controller that fires when any of the given signals fires. `dispose` removes its listeners
+ * (the signals of a long n8n execution outlive our calls).
  */
-export function combineSignals(
-	signals: Array<AbortSignal | undefined>,
-	timeoutMs?: number,
-): { signal: AbortSignal; dispose: () => void; timedOut: () => boolean } {
+export function linkedController(signals: Array<AbortSignal | undefined>): { controller: AbortController; dispose: () => void } {
 	const controller = new AbortController();
-	let didTimeOut = false;
 	const cleanups: Array<() => void> = [];
 	for (const signal of signals) {
 		if (!signal) continue;
@@ -42,16 +54,54 @@ export function combineSignals(
 		signal.addEventListener('abort', onAbort, { once: true });
 		cleanups.push(() => signal.removeEventListener('abort', onAbort));
 	}
-	if (timeoutMs !== undefined && timeoutMs > 0 && timeoutMs < Infinity) {
-		const timer = setTimeout(() => {
-			didTimeOut = true;
-			controller.abort(new Error('timeout'));
-		}, timeoutMs);
-		cleanups.push(() => clearTimeout(timer));
+	return { controller, dispose: () => cleanups.forEach((cleanup) => cleanup()) };
+}
+
+/**
+ * Deadlines checked on n8n's sleep: each `arm(name, ms)` sets (or moves) a deadline; when one
+ * passes, `onExpire(name)` runs once and the watch stops. `stop()` ends the watch; its last step
+ * ends within WAIT_STEP_MS. Used for the edit stream's limits, an upload's stall, a download's
+ * silence and a status read's share of the export timeout.
+ */
+export class Watchdog<Name extends string = string> {
+	private readonly deadlines = new Map<Name, number>();
+	private running = true;
+	expired?: Name;
+
+	constructor(
+		private readonly sleep: Sleep,
+		private readonly onExpire: (name: Name) => void,
+	) {
+		void this.watch();
 	}
-	return {
-		signal: controller.signal,
-		dispose: () => cleanups.forEach((cleanup) => cleanup()),
-		timedOut: () => didTimeOut,
-	};
+
+	arm(name: Name, ms: number): void {
+		if (ms === Infinity || !(ms >= 0)) this.deadlines.delete(name);
+		else this.deadlines.set(name, Date.now() + ms);
+	}
+
+	disarm(name: Name): void {
+		this.deadlines.delete(name);
+	}
+
+	stop(): void {
+		this.running = false;
+	}
+
+	private async watch(): Promise<void> {
+		while (this.running) {
+			const now = Date.now();
+			let next = Infinity;
+			for (const [name, deadline] of this.deadlines) {
+				if (deadline <= now) {
+					this.running = false;
+					this.expired = name;
+					this.onExpire(name);
+					return;
+				}
+				next = Math.min(next, deadline);
+			}
+			await this.sleep(Math.max(1, Math.min(next - now, WAIT_STEP_MS)));
+		}
+	}
 }

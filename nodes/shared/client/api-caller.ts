@@ -1,8 +1,8 @@
-import type { Readable } from 'node:stream';
-import { sleep } from './abort';
+import { pause } from './abort';
 import type { TokenProvider } from './auth';
 import { inferErrorCode } from './envelope';
-import { NemoApiError, apiError, cancelledError, during, isNemoApiError } from './errors';
+import { NemoApiError, apiError, cancelledError, during, isNemoApiError, settle } from './errors';
+import { type MultipartForm, readChunks } from './http';
 import { DEFAULT_MAX_RATE_LIMIT_RETRIES } from './rate-limit';
 import {
 	type ApiRequest,
@@ -39,15 +39,9 @@ export const DEFAULT_RETRY_OPTIONS: RetryOptions = {
 	maxRateLimitRetries: DEFAULT_MAX_RATE_LIMIT_RETRIES,
 };
 
-export interface RawBody {
-	stream: Readable;
-	/** Headers that go with this body (multipart boundary, length). */
-	headers: Record<string, string>;
-}
-
-export interface CallRequest extends Omit<ApiRequest, 'token' | 'body'> {
-	/** A raw body, made anew for each attempt (a stream can be read only once). */
-	body?: () => Promise<RawBody>;
+export interface CallRequest extends Omit<ApiRequest, 'token' | 'form'> {
+	/** A multipart body, made anew for each attempt (its files are opened anew). */
+	form?: () => Promise<MultipartForm>;
 	/** false for the token endpoint itself. */
 	authorized?: boolean;
 	/** false where the caller has its own backoff (render polling) and must not wait 30 s. */
@@ -69,13 +63,8 @@ export class ApiCaller {
 	async call(request: CallRequest): Promise<unknown> {
 		const attempt = await this.firstAttempt(request);
 		for (;;) {
-			const raw = request.body ? await request.body() : undefined;
-			const answer = await this.transport.requestJson({
-				...request,
-				token: attempt.token,
-				body: raw?.stream,
-				headers: { ...request.headers, ...raw?.headers },
-			});
+			const form = request.form ? await request.form() : undefined;
+			const answer = await this.transport.requestJson({ ...request, token: attempt.token, form });
 			if (answer.outcome.ok) return answer.outcome.data;
 			if (await this.recover(answer, attempt, request)) continue;
 			throw this.errorFor(answer, request.operation);
@@ -99,8 +88,7 @@ export class ApiCaller {
 			if (contentType.includes('text/event-stream')) {
 				if (answer.status < 300) return answer;
 				// A stream has begun, whatever the status says: the message may have been taken, so it is never sent again.
-				answer.body.once('error', () => undefined); // undici reports the destroy we asked for as an abort
-				answer.body.destroy();
+				answer.close();
 				throw new NemoApiError(`NemoVideo answered the instruction with HTTP ${answer.status} and an event stream.`, {
 					kind: 'protocol',
 					httpStatus: answer.status,
@@ -148,7 +136,7 @@ export class ApiCaller {
 			attempt.retriedRateLimit = true;
 			const waitMs = this.rateLimitWait(answer);
 			this.log('info', `NemoVideo rate-limited ${request.operation} (429); retrying once in ${Math.round(waitMs / 1000)} s`, { operation: request.operation, waitMs });
-			await sleep(waitMs, request.signal, request.operation);
+			await pause(this.transport.sleep, waitMs, request.signal, request.operation);
 			return true;
 		}
 		if (code === 400 && this.transport.clientId && !attempt.retriedClientId && (request.authorized === false || mentionsClientId(answer))) {
@@ -165,24 +153,27 @@ export class ApiCaller {
 		const chunks: Buffer[] = [];
 		let total = 0;
 		let overflow = false;
-		try {
-			for await (const chunk of answer.body) {
-				chunks.push(chunk as Buffer);
-				total += (chunk as Buffer).length;
-				if (total > MAX_REJECTION_BYTES) {
-					overflow = true;
-					answer.body.destroy();
-					break;
+		const read = await settle(
+			(async () => {
+				for await (const chunk of readChunks(answer.body, answer.signal, () => cancelledError(request.operation))) {
+					chunks.push(chunk);
+					total += chunk.length;
+					if (total > MAX_REJECTION_BYTES) {
+						overflow = true;
+						answer.close();
+						break;
+					}
 				}
-			}
-		} catch (error) {
+			})(),
+		);
+		if (!read.ok) {
 			if (request.signal?.aborted) throw cancelledError(request.operation);
 			throw new NemoApiError(`NemoVideo answered the instruction with HTTP ${answer.status}, and the answer was cut before its end.`, {
 				kind: 'network',
 				httpStatus: answer.status,
 				operation: request.operation,
 				description: TAKEN_UNKNOWN,
-				cause: error,
+				cause: read.error,
 			});
 		}
 		const refused = (): JsonAnswer => ({ status: answer.status, headers: answer.headers, outcome: { ok: false, code: answer.status }, rateLimitRetried: answer.rateLimitRetried });
@@ -197,13 +188,11 @@ export class ApiCaller {
 			});
 		}
 		const text = Buffer.concat(chunks).toString('utf8');
-		try {
-			return { status: answer.status, headers: answer.headers, outcome: interpretJsonText(text, answer, request.operation), rateLimitRetried: answer.rateLimitRetried };
-		} catch (error) {
-			// A page or text instead of a JSON error: the status alone says the message was refused (see isRefusalStatus).
-			if (isNemoApiError(error) && isRefusalStatus(answer.status)) return refused();
-			throw error;
-		}
+		const interpreted = await settle(Promise.resolve().then(() => interpretJsonText(text, answer, request.operation)));
+		if (interpreted.ok) return { status: answer.status, headers: answer.headers, outcome: interpreted.value, rateLimitRetried: answer.rateLimitRetried };
+		// A page or text instead of a JSON error: the status alone says the message was refused (see isRefusalStatus).
+		if (isNemoApiError(interpreted.error) && isRefusalStatus(answer.status)) return refused();
+		throw interpreted.error;
 	}
 
 	/**
@@ -221,15 +210,15 @@ export class ApiCaller {
 				refreshedToken = true;
 				const fresh = await this.tokens.refreshAfterRejection(token, options.signal);
 				if (fresh) {
-					answer.body.resume();
+					answer.close();
 					token = fresh;
 					continue;
 				}
 			}
 			if (answer.status === 429 && !retriedRateLimit && !answer.rateLimitRetried) {
 				retriedRateLimit = true;
-				answer.body.resume();
-				await sleep(this.rateLimitWait({ status: answer.status, headers: answer.headers, outcome: { ok: false } }), options.signal, options.operation);
+				answer.close();
+				await pause(this.transport.sleep, this.rateLimitWait({ status: answer.status, headers: answer.headers, outcome: { ok: false } }), options.signal, options.operation);
 				continue;
 			}
 			return answer;

@@ -1,8 +1,8 @@
 import { ApiCaller, type ClientLog, DEFAULT_RETRY_OPTIONS, type RetryOptions } from './api-caller';
 import { TokenProvider, type TrialToken, type TrialTokenStore, deriveClientId, parseTrialTokenAnswer } from './auth';
 import { DEFAULT_BASE_URL } from './constants';
-import { type CreditBalance, checkServiceAnswers, getCredits } from './credits';
-import { TRIAL_TOKEN_OPERATION, isNemoApiError } from './errors';
+import { type CreditBalance, getCredits } from './credits';
+import { TRIAL_TOKEN_OPERATION, isNemoApiError, settle } from './errors';
 import type { FileToUpload } from './media-files';
 import { DEFAULT_STREAM_LIMITS, type StreamLimits } from './message-stream';
 import {
@@ -10,9 +10,10 @@ import {
 	type PollingOptions,
 	type RenderDownload,
 	type RenderStatus,
+	type StoreDownload,
 	cancelRender,
+	downloadRender,
 	getRenderStatus,
-	openRenderDownload,
 	startRender,
 	waitForRender,
 } from './render';
@@ -22,7 +23,7 @@ import { type NewSession, type SessionState, createSession, getSessionState } fr
 import { type Attribution, HttpTransport } from './transport';
 import { rateLimiterFor } from './rate-limit';
 import { type UploadOptions, type UploadedFile, uploadFiles, uploadUrls } from './upload';
-import type { Dispatcher } from 'undici';
+import type { HttpHelpers } from './http';
 
 /**
  * The NemoVideo API client: one object per credential and execution, shared by all items.
@@ -51,8 +52,8 @@ export interface NemoClientOptions {
 	log?: ClientLog;
 	/** Where trial tokens are kept beyond this process (n8n's credential store); default: memory only. */
 	trialTokens?: TrialTokenStore;
-	/** Injected by tests and benchmarks. */
-	dispatcher?: Dispatcher;
+	/** n8n's request helper and sleep: every request and every wait goes through them (nodes/shared/n8n/http.ts). */
+	http: HttpHelpers;
 }
 
 /** A session in use, and whether replacing it (on 1002) would lose anything. */
@@ -92,7 +93,7 @@ export class NemoClient {
 			clientId: this.clientId,
 			headersTimeoutMs: options.timeouts?.headersMs,
 			bodyTimeoutMs: options.timeouts?.bodyMs,
-			dispatcher: options.dispatcher,
+			http: options.http,
 			// issue 14: one limiter per token in the process, shared by all items and executions
 			rateLimiter: rateLimiterFor(originOf(baseUrl), { accessToken: options.accessToken?.trim(), clientId: this.clientId }),
 			rateLimit: { maxRetries: retry.maxRateLimitRetries, defaultWaitMs: retry.rateLimitWaitMs, maxWaitMs: retry.maxRateLimitWaitMs },
@@ -130,11 +131,6 @@ export class NemoClient {
 		return getCredits(this.api, signal);
 	}
 
-	/** Whether the Base URL answers as NemoVideo, with no token sent or asked for (see checkServiceAnswers). */
-	checkServiceAnswers(signal?: AbortSignal): Promise<void> {
-		return checkServiceAnswers(this.api, signal);
-	}
-
 	createSession(signal?: AbortSignal): Promise<NewSession> {
 		return createSession(this.api, { signal });
 	}
@@ -152,17 +148,17 @@ export class NemoClient {
 	 * created and the operation runs once more; otherwise the 1002 error stands.
 	 */
 	async inSession<T>(session: SessionHandle, operation: (sessionId: string) => Promise<T>, signal?: AbortSignal): Promise<T> {
-		try {
-			const result = await operation(session.sessionId);
+		const first = await settle(operation(session.sessionId));
+		if (first.ok) {
 			session.used = true;
-			return result;
-		} catch (error) {
-			if (!isNemoApiError(error) || error.code !== 1002 || !session.createdHere || session.used) throw error;
-			session.sessionId = (await this.createSession(signal)).sessionId;
-			const result = await operation(session.sessionId);
-			session.used = true;
-			return result;
+			return first.value;
 		}
+		const { error } = first;
+		if (!isNemoApiError(error) || error.code !== 1002 || !session.createdHere || session.used) throw error;
+		session.sessionId = (await this.createSession(signal)).sessionId;
+		const result = await operation(session.sessionId);
+		session.used = true;
+		return result;
 	}
 
 	getState(sessionId: string, signal?: AbortSignal): Promise<SessionState> {
@@ -199,11 +195,12 @@ export class NemoClient {
 		return cancelRender(this.api, renderId);
 	}
 
-	openDownload(status: RenderStatus, signal?: AbortSignal): Promise<RenderDownload> {
-		return openRenderDownload(this.api, status, signal);
+	/** Downloads the finished video into `store` (n8n: its binary store), checked as it arrives (see render.ts). */
+	download<T>(status: RenderStatus, store: StoreDownload<T>, signal?: AbortSignal): Promise<{ download: RenderDownload; stored: T }> {
+		return downloadRender(this.api, status, store, signal);
 	}
 
-	/** Closes the connection pool; in-flight requests finish first. */
+	/** Nothing to close since n8n's helper owns the connections; kept for callers that close a client when done. */
 	close(): Promise<void> {
 		return this.api.transport.close();
 	}

@@ -218,3 +218,28 @@ export function formatDuration(ms: number): string {
 export function truncate(text: string, max: number): string {
 	return text.length <= max ? text : `${text.slice(0, max)}…`;
 }
+
+export type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown };
+
+/**
+ * The outcome of `work` as a value. The client core decides what a failure means after the
+ * fact, outside a catch clause: n8n's rule require-node-api-error wants every error thrown from a
+ * catch to be a NodeApiError or NodeOperationError, and the core, which has no n8n import, throws
+ * NemoApiErrors that the n8n edge wraps once, for every item (nodes/shared/n8n/node-errors.ts).
+ */
+export async function settle<T>(work: Promise<T>): Promise<Settled<T>> {
+	try {
+		return { ok: true, value: await work };
+	} catch (error) {
+		return { ok: false, error };
+	}
+}
+
+/** settle() for work that does not wait: the outcome of `work()` as a value. */
+export function settleNow<T>(work: () => T): Settled<T> {
+	try {
+		return { ok: true, value: work() };
+	} catch (error) {
+		return { ok: false, error };
+	}
+}

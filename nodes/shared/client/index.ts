@@ -1,13 +1,14 @@
 /** The NemoVideo API client core: everything a node needs, no n8n import. */
 export { NemoClient, type NemoClientOptions, type SessionHandle } from './client';
-export { NemoApiError, amendError, isNemoApiError, inputError, cancelledError, truncate, type NemoErrorKind } from './errors';
+export { NemoApiError, amendError, isNemoApiError, inputError, cancelledError, settle, truncate, type NemoErrorKind } from './errors';
 export { deriveClientId, clearTokenCache, parseTrialTokenAnswer, type TrialToken, type TrialTokenStore } from './auth';
 export { clearRateLimiters } from './rate-limit';
 export { redactDeep, redactSecrets, registerSecret, serviceText } from './redact';
 export { checkSessionId, type SessionState } from './session-state';
 export { UPLOAD_CHUNK_BYTES, checkFile, checkMediaUrl, type UploadedFile } from './upload';
-export { type FileToUpload, extensionOf, formatBytes } from './media-files';
-export { type RenderStatus, type RenderDownload, type PollingOptions } from './render';
+export { type ByteSource, type FileToUpload, extensionOf, formatBytes } from './media-files';
+export { type RenderStatus, type RenderDownload, type StoreDownload, type PollingOptions } from './render';
+export { type HttpHelpers, type HttpRequestSpec, type HttpResponse, type ResponseBody, type Sleep, FilePart, MultipartForm } from './http';
 export { type MessageResult, type RecoveryOptions } from './send-message';
 export { type StreamLimits } from './message-stream';
 export { type Timeline, type TimelineTrack, type TimelineSegment, decodeDraft, summarizeTimeline } from './timeline';

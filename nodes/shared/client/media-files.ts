@@ -1,4 +1,3 @@
-import { Readable } from 'node:stream';
 import { ACCEPTED_EXTENSIONS, ACCEPTED_TYPES_TEXT, MAX_UPLOAD_BYTES, type MediaKind } from './constants';
 import { inputError } from './errors';
 
@@ -7,13 +6,16 @@ import { inputError } from './errors';
  * The service would refuse it anyway (4001, 4002), but only after we streamed up to 500 MB.
  */
 
+/** Bytes to read once, in chunks: a Node readable stream or any async iterable of bytes. */
+export type ByteSource = AsyncIterable<Uint8Array | string>;
+
 export interface FileToUpload {
 	fileName: string;
 	mimeType?: string;
 	/** Bytes, when known (n8n binary metadata, a file's stat). */
 	size?: number;
-	/** Opens the content as a stream; called once per attempt, so a retry can read it again. */
-	open: () => Readable | Promise<Readable>;
+	/** Opens the content (n8n's binary stream, or chunks); called once per attempt, so a retry can read it again. */
+	open: () => ByteSource | Promise<ByteSource>;
 	/** Words that name this file for the user, e.g. `binary property "video"`. */
 	label: string;
 	/** The parameter the file came from, for errors. */
@@ -102,30 +104,41 @@ export function sniffContent(head: Buffer): SniffedContent | undefined {
 }
 
 /**
- * Reads the first bytes of `stream` to check its content against its name, and returns a stream
- * that still yields every byte. Unknown content passes (the service has the last word);
- * content that is clearly not media, or media of another kind, is refused.
+ * Reads the first bytes of `source` to check its content against its name, and returns chunks
+ * that still hold every byte. Unknown content passes (the service has the last word); content
+ * that is clearly not media, or media of another kind, is refused.
  */
-export async function checkContent(stream: Readable, file: FileToUpload, expected: MediaKind): Promise<Readable> {
-	const { head, rest } = await peek(stream, 16);
+export async function checkContent(source: ByteSource, file: FileToUpload, expected: MediaKind): Promise<PeekedBytes> {
+	const peeked = await peek(source, 16);
+	const { head } = peeked;
 	if (head.length === 0) {
+		await peeked.close();
 		throw inputError(`${file.label} ("${file.fileName}") is empty (0 bytes).`, file.field, 'Check the node that produced this file.');
 	}
 	const found = sniffContent(head);
 	if (found && !found.kinds.includes(expected)) {
-		rest.destroy();
+		await peeked.close();
 		throw inputError(
 			`${file.label} ("${file.fileName}") is named as ${article(expected)} file, but its content is ${found.what}.`,
 			file.field,
 			`Accepted: ${ACCEPTED_TYPES_TEXT}. Check that the binary property holds the file you meant.`,
 		);
 	}
-	return rest;
+	return peeked;
 }
 
-/** The first `bytes` of a stream, and a stream of all of it (the head put back in front). */
-export async function peek(stream: Readable, bytes: number): Promise<{ head: Buffer; rest: Readable }> {
-	const iterator = stream[Symbol.asyncIterator]();
+export interface PeekedBytes {
+	/** The first bytes (fewer when the source is shorter). */
+	head: Buffer;
+	/** Every byte of the source, the head first; to be read once. */
+	rest: AsyncIterable<Buffer>;
+	/** Stops reading the source (closes n8n's file stream). */
+	close(): Promise<void>;
+}
+
+/** The first `bytes` of a source, and all of it (the head put back in front). */
+export async function peek(source: ByteSource, bytes: number): Promise<PeekedBytes> {
+	const iterator = source[Symbol.asyncIterator]();
 	const taken: Buffer[] = [];
 	let length = 0;
 	let finished = false;
@@ -135,25 +148,31 @@ export async function peek(stream: Readable, bytes: number): Promise<{ head: Buf
 			finished = true;
 			break;
 		}
-		const chunk = Buffer.isBuffer(next.value) ? next.value : Buffer.from(next.value);
+		const chunk = asBuffer(next.value);
 		taken.push(chunk);
 		length += chunk.length;
 	}
 	const head = Buffer.concat(taken);
-	async function* everything() {
-		if (head.length > 0) yield head;
-		if (finished) return;
-		for (;;) {
-			const next = await iterator.next();
-			if (next.done) return;
-			yield next.value as Buffer;
+	const close = async () => {
+		if (!finished) await iterator.return?.();
+	};
+	async function* everything(): AsyncGenerator<Buffer> {
+		try {
+			if (head.length > 0) yield head;
+			while (!finished) {
+				const next = await iterator.next();
+				if (next.done) finished = true;
+				else yield asBuffer(next.value);
+			}
+		} finally {
+			await close();
 		}
 	}
-	const rest = Readable.from(everything(), { objectMode: false });
-	rest.once('close', () => {
-		if (!stream.destroyed) stream.destroy();
-	});
-	return { head, rest };
+	return { head, rest: everything(), close };
+}
+
+function asBuffer(chunk: Uint8Array | string): Buffer {
+	return typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
 }
 
 function article(kind: MediaKind): string {

@@ -1,7 +1,9 @@
 import type { EventSourceMessage } from 'eventsource-parser';
 import { createParser } from './vendor';
 import { type AgentEvent, MAX_TEXT_CHARS, RecentKeys, TextCollector, parseAgentEvents } from './agent-events';
+import { Watchdog } from './abort';
 import { cancelledError, formatDuration, NemoApiError } from './errors';
+import { type Sleep, readChunks } from './http';
 import type { StreamAnswer } from './transport';
 
 /**
@@ -52,7 +54,7 @@ export interface StreamOutcome {
 
 export async function readAgentStream(
 	answer: StreamAnswer,
-	options: { limits: StreamLimits; signal?: AbortSignal; onActivity?: (event: AgentEvent) => void },
+	options: { limits: StreamLimits; sleep: Sleep; signal?: AbortSignal; onActivity?: (event: AgentEvent) => void },
 ): Promise<StreamOutcome> {
 	const { limits, signal } = options;
 	const collector = new TextCollector(limits.maxTextChars);
@@ -64,24 +66,18 @@ export async function readAgentStream(
 	/** The stream's last event was not whole JSON: if nothing follows it, the stream was cut. */
 	let lastEventGarbled = false;
 
-	const stopWith = (error: NemoApiError) => {
-		timeout = error;
-		answer.body.destroy();
-	};
-	const hardTimer = setTimeout(
-		() => stopWith(new NemoApiError(`The edit ran longer than ${formatDuration(limits.hardLimitMs)} (the service's limit for one message).`, { kind: 'timeout', operation: 'the edit' })),
-		limits.hardLimitMs,
-	);
-	let quietTimer: NodeJS.Timeout | undefined;
-	const restartQuietTimer = () => {
-		if (quietTimer) clearTimeout(quietTimer);
-		quietTimer = setTimeout(
-			() => stopWith(new NemoApiError(`The edit sent only keep-alives for ${formatDuration(limits.heartbeatOnlyLimitMs)}: it looks stuck.`, { kind: 'timeout', operation: 'the edit' })),
-			limits.heartbeatOnlyLimitMs,
-		);
-	};
+	// The service's limits, watched on n8n's sleep: when one passes, the exchange is closed.
+	const watchdog = new Watchdog<'hard' | 'quiet'>(options.sleep, (limit) => {
+		timeout =
+			limit === 'hard'
+				? new NemoApiError(`The edit ran longer than ${formatDuration(limits.hardLimitMs)} (the service's limit for one message).`, { kind: 'timeout', operation: 'the edit' })
+				: new NemoApiError(`The edit sent only keep-alives for ${formatDuration(limits.heartbeatOnlyLimitMs)}: it looks stuck.`, { kind: 'timeout', operation: 'the edit' });
+		answer.close();
+	});
+	watchdog.arm('hard', limits.hardLimitMs);
+	const restartQuietTimer = () => watchdog.arm('quiet', limits.heartbeatOnlyLimitMs);
 	restartQuietTimer();
-	const onAbort = () => answer.body.destroy();
+	const onAbort = () => answer.close();
 	signal?.addEventListener('abort', onAbort, { once: true });
 
 	const handle = (message: EventSourceMessage) => {
@@ -117,7 +113,7 @@ export async function readAgentStream(
 		onError: (error) => {
 			if (error.type === 'max-buffer-size-exceeded') {
 				oversized = true;
-				answer.body.destroy();
+				answer.close();
 			}
 		},
 		maxBufferSize: limits.maxEventBytes,
@@ -127,14 +123,14 @@ export async function readAgentStream(
 	try {
 		let streamed = 0;
 		let last = '';
-		for await (const chunk of answer.body) {
-			streamed += (chunk as Buffer).length;
+		for await (const chunk of readChunks(answer.body, answer.signal, () => new Error('closed'))) {
+			streamed += chunk.length;
 			if (streamed > limits.maxStreamBytes) {
 				tooLong = true;
-				answer.body.destroy();
+				answer.close();
 				break;
 			}
-			const text = decoder.decode(chunk as Buffer, { stream: true });
+			const text = decoder.decode(chunk, { stream: true });
 			if (text) last = text;
 			parser.feed(text);
 		}
@@ -169,8 +165,7 @@ export async function readAgentStream(
 			outcome.problem = new NemoApiError('The connection dropped while the edit was streaming.', { kind: 'network', operation: 'the edit', cause: error });
 		}
 	} finally {
-		clearTimeout(hardTimer);
-		if (quietTimer) clearTimeout(quietTimer);
+		watchdog.stop();
 		signal?.removeEventListener('abort', onAbort);
 	}
 	if (signal?.aborted) throw cancelledError('the edit');

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { sleep } from './abort';
+import { pause } from './abort';
+import type { Sleep } from './http';
 import { cancelledError } from './errors';
 
 /**
@@ -58,13 +59,13 @@ export class RateLimiter {
 	}
 
 	/** Waits for a turn: the token's pause over, and for a stream a free slot under the limit. */
-	async acquire(kind: RequestKind, signal?: AbortSignal, operation?: string): Promise<Permit> {
+	async acquire(kind: RequestKind, sleep: Sleep, signal?: AbortSignal, operation?: string): Promise<Permit> {
 		for (;;) {
 			if (signal?.aborted) throw cancelledError(operation);
 			const pausedUntil = kind === 'stream' ? Math.max(this.allPausedUntil, this.streamsPausedUntil) : this.allPausedUntil;
 			const wait = pausedUntil - Date.now();
 			if (wait > 0) {
-				await sleep(wait, signal, operation);
+				await pause(sleep, wait, signal, operation);
 				continue;
 			}
 			if (kind === 'call') return this.permit(kind);

@@ -18,6 +18,16 @@ const TOKEN_SHAPE = /\bnmv_[A-Za-z0-9]+_[A-Za-z0-9._~+/=-]+/g;
 /** A bearer credential, also URL-encoded (`Bearer%20…`, `Bearer+…`) or JSON-escaped. */
 const BEARER_SHAPE = /(Bearer(?:\s+|%20|\+|\\u0020))[A-Za-z0-9._~+/=%\\-]+/gi;
 
+/** A URL's user and password (`https://user:password@host/…`). */
+const URL_USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/)[^\s/?#@"'<>]+@/gi;
+/** Query values that sign or authorize a URL (S3, GCS, CloudFront, Azure SAS, plain tokens and keys). */
+const SIGNED_QUERY_VALUE =
+	/([?&](?:x-amz-signature|x-amz-credential|x-amz-security-token|x-goog-signature|x-goog-credential|signature|sig|token|access_token|id_token|auth|key|api_key|apikey|password|secret|policy|key-pair-id|credential)=)[^&#\s"'<>]+/gi;
+/** `SOMETHING_KEY=…`, `client_secret=…`, `password=…`: an assignment of a credential-looking name. */
+const CREDENTIAL_ASSIGNMENT = /\b([A-Za-z0-9_.-]*(?:key|secret|token|passw(?:or)?d|pwd|credentials?)\s*=\s*)("[^"]*"|'[^']*'|[^\s"'&,;]+)/gi;
+/** API keys of well-known shapes: Stripe-style `sk_live_…`, AWS access key ids, GitHub and Slack tokens. */
+const KEY_SHAPE = /\b(?:(?:sk|rk|pk)_(?:live|test)_[A-Za-z0-9]{6,}|AKIA[0-9A-Z]{16}|gh[pousr]_[A-Za-z0-9]{20,}|xox[abprs]-[A-Za-z0-9-]{10,})/g;
+
 export const REDACTED = '[redacted]';
 
 /** Errors and service words are shown up to this length. */
@@ -59,7 +69,18 @@ export function redactSecrets(text: string): string {
 			if (result.includes(form)) result = result.split(form).join(REDACTED);
 		}
 	}
-	return result.replace(TOKEN_SHAPE, REDACTED).replace(BEARER_SHAPE, `$1${REDACTED}`);
+	return result
+		.replace(TOKEN_SHAPE, REDACTED)
+		.replace(BEARER_SHAPE, `$1${REDACTED}`)
+		.replace(URL_USERINFO, `$1${REDACTED}@`)
+		.replace(SIGNED_QUERY_VALUE, `$1${REDACTED}`)
+		.replace(KEY_SHAPE, REDACTED)
+		.replace(CREDENTIAL_ASSIGNMENT, (whole, name: string, value: string) => (value === REDACTED || value.startsWith(REDACTED) ? whole : `${name}${REDACTED}`));
+}
+
+/** A URL fit to show: without its user and password, and without the values that sign it (the request still uses it whole). */
+export function redactUrl(url: string): string {
+	return redactSecrets(url);
 }
 
 /**

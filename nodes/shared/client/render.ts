@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { PassThrough, type Readable } from 'node:stream';
-import { combineSignals, sleep } from './abort';
+import { Watchdog, linkedController, pause } from './abort';
 import type { ApiCaller } from './api-caller';
-import { NemoApiError, cancelledError, formatDuration, isNemoApiError } from './errors';
+import { NemoApiError, cancelledError, formatDuration, isNemoApiError, settle } from './errors';
 import { serviceText } from './redact';
-import { peek, sniffContent } from './media-files';
+import { sniffContent } from './media-files';
+import type { ResponseBody } from './http';
 import { type StreamAnswer, header, transportError } from './transport';
 import { asNumber, asRecord, asString, firstDefined } from './values';
 
@@ -67,12 +67,10 @@ export async function startRender(
 		});
 		return { renderId };
 	};
-	try {
-		return await submit(newRenderId());
-	} catch (error) {
-		if (!isNemoApiError(error) || !isWorthResubmitting(error)) throw error;
-		return submit(newRenderId());
-	}
+	const first = await settle(submit(newRenderId()));
+	if (first.ok) return first.value;
+	if (!isNemoApiError(first.error) || !isWorthResubmitting(first.error)) throw first.error;
+	return submit(newRenderId());
 }
 
 function isWorthResubmitting(error: NemoApiError): boolean {
@@ -146,49 +144,62 @@ export async function waitForRender(
 	renderId: string,
 	options: { polling: PollingOptions; signal?: AbortSignal; onStatus?: (status: RenderStatus) => void },
 ): Promise<RenderStatus> {
+	const waited = await settle(pollUntilDone(api, renderId, options));
+	if (waited.ok) return waited.value;
+	const { error } = waited;
+	if (isNemoApiError(error) && error.kind === 'cancelled') {
+		// The user stopped the workflow: stop the render too, best effort and briefly.
+		const brief = new AbortController();
+		const limit = new Watchdog(api.transport.sleep, () => brief.abort(new Error('cancel took too long')));
+		limit.arm('cancel', CANCEL_ON_STOP_MS);
+		await cancelRender(api, renderId, { signal: brief.signal }).catch(() => undefined);
+		limit.stop();
+	}
+	throw error;
+}
+
+async function pollUntilDone(
+	api: ApiCaller,
+	renderId: string,
+	options: { polling: PollingOptions; signal?: AbortSignal; onStatus?: (status: RenderStatus) => void },
+): Promise<RenderStatus> {
 	const { polling, signal } = options;
 	const startedAt = Date.now();
 	let delay = polling.initialDelayMs;
 	let failures = 0;
-	try {
-		for (;;) {
-			const remaining = polling.timeoutMs - (Date.now() - startedAt);
-			if (remaining <= 0) throw renderTimeout(renderId, polling.timeoutMs);
-			await sleep(Math.min(delay, remaining), signal, 'the export');
-			delay = Math.min(delay * polling.factor, polling.maxDelayMs);
+	for (;;) {
+		const remaining = polling.timeoutMs - (Date.now() - startedAt);
+		if (remaining <= 0) throw renderTimeout(renderId, polling.timeoutMs);
+		await pause(api.transport.sleep, Math.min(delay, remaining), signal, 'the export');
+		delay = Math.min(delay * polling.factor, polling.maxDelayMs);
 
-			let status: RenderStatus;
-			// A status read may take no longer than the time left: a hanging endpoint must not stretch the Export Timeout.
-			const bounded = combineSignals([signal], Math.max(1, polling.timeoutMs - (Date.now() - startedAt)));
-			try {
-				status = await getRenderStatus(api, renderId, { signal: bounded.signal, retryRateLimit: false });
-				failures = 0;
-			} catch (error) {
-				if (signal?.aborted) throw cancelledError('the export');
-				if (bounded.timedOut()) throw renderTimeout(renderId, polling.timeoutMs);
-				if (!isNemoApiError(error)) throw error;
-				if (error.code === 404 || error.httpStatus === 404) throw renderVanished(renderId);
-				if (!error.isTransient || ++failures >= polling.maxConsecutiveFailures) throw error;
-				continue;
-			} finally {
-				bounded.dispose();
-			}
-			options.onStatus?.(status);
-			if (status.status === 'completed') return status;
-			if (status.status === 'failed' || status.status === 'cancelled' || status.status === 'canceled') {
-				throw new NemoApiError(`The export ${renderId} ${status.status === 'failed' ? 'failed' : 'was cancelled'}${status.error ? `: ${status.error}` : '.'}`, {
-					kind: 'api',
-					operation: 'the export',
-					description: 'Check the timeline (the timeline field of the previous node) and export again.',
-				});
-			}
+		// A status read may take no longer than the time left: a hanging endpoint must not stretch the Export Timeout.
+		const bounded = linkedController([signal]);
+		const deadline = new Watchdog(api.transport.sleep, () => bounded.controller.abort(new Error('export timeout')));
+		deadline.arm('export', Math.max(1, polling.timeoutMs - (Date.now() - startedAt)));
+		const read = await settle(getRenderStatus(api, renderId, { signal: bounded.controller.signal, retryRateLimit: false }));
+		deadline.stop();
+		bounded.dispose();
+		if (!read.ok) {
+			const { error } = read;
+			if (signal?.aborted) throw cancelledError('the export');
+			if (deadline.expired) throw renderTimeout(renderId, polling.timeoutMs);
+			if (!isNemoApiError(error)) throw error;
+			if (error.code === 404 || error.httpStatus === 404) throw renderVanished(renderId);
+			if (!error.isTransient || ++failures >= polling.maxConsecutiveFailures) throw error;
+			continue;
 		}
-	} catch (error) {
-		if (isNemoApiError(error) && error.kind === 'cancelled') {
-			// The user stopped the workflow: stop the render too, best effort and briefly.
-			await cancelRender(api, renderId, { signal: AbortSignal.timeout(CANCEL_ON_STOP_MS) }).catch(() => undefined);
+		failures = 0;
+		const status = read.value;
+		options.onStatus?.(status);
+		if (status.status === 'completed') return status;
+		if (status.status === 'failed' || status.status === 'cancelled' || status.status === 'canceled') {
+			throw new NemoApiError(`The export ${renderId} ${status.status === 'failed' ? 'failed' : 'was cancelled'}${status.error ? `: ${status.error}` : '.'}`, {
+				kind: 'api',
+				operation: 'the export',
+				description: 'Check the timeline (the timeline field of the previous node) and export again.',
+			});
 		}
-		throw error;
 	}
 }
 
@@ -211,37 +222,51 @@ function renderVanished(renderId: string): NemoApiError {
 }
 
 export interface RenderDownload {
-	stream: Readable;
+	/** The video's bytes as they arrive: hand it to n8n's binary store (it is read once). */
+	body: ResponseBody;
 	sizeBytes?: number;
+	/** The video's MIME type: the label's until the first bytes are seen, then the content's. */
 	contentType: string;
 	/** Where it came from (no credentials in it). */
 	url: string;
 	usedFallback: boolean;
 }
 
+/** Takes the video's bytes somewhere (n8n: its binary store) and resolves when all are there. */
+export type StoreDownload<T> = (download: RenderDownload) => Promise<T>;
+
 export function renderDownloadPath(renderId: string): string {
 	return `/api/render/proxy/${encodeURIComponent(renderId)}/download`;
 }
 
+/** How long a download may receive nothing before it counts as stalled. */
+const DOWNLOAD_SILENCE_MS = 60_000;
+
 /**
- * Opens the finished MP4 as a stream: the output URL first, the `/download` endpoint if that
- * fails. What either sends is checked before it is taken for the video: its content type and
- * its first bytes (a CDN's or proxy's error page with status 200 is not an MP4).
+ * Downloads the finished MP4 into `store`: from the output URL first, from the `/download`
+ * endpoint if that fails. What either sends is checked as it arrives: its content type, and its
+ * first bytes before any other byte is stored (a CDN's or proxy's error page with status 200 is
+ * not an MP4); a body that falls silent for a minute is ended. The bytes go from n8n's helper
+ * straight to n8n's store: nothing of ours sits between them but a listener that counts.
  */
-export async function openRenderDownload(api: ApiCaller, status: RenderStatus, signal?: AbortSignal): Promise<RenderDownload> {
+export async function downloadRender<T>(api: ApiCaller, status: RenderStatus, store: StoreDownload<T>, signal?: AbortSignal): Promise<{ download: RenderDownload; stored: T }> {
 	let firstProblem: string | undefined;
 	if (status.outputUrl) {
-		try {
-			const answer = await api.transport.fetchUrl(status.outputUrl, { signal, operation: 'downloading the video' });
-			if (answer.status >= 200 && answer.status < 300) {
-				const checked = await asVideo(answer, false, signal);
-				if ('download' in checked) return checked.download;
-				firstProblem = `the output URL sent ${checked.problem}`;
-			} else {
-				answer.body.resume();
-				firstProblem = `the output URL answered HTTP ${answer.status}`;
-			}
-		} catch (error) {
+		const outputUrl = status.outputUrl;
+		const fromOutputUrl = await settle(
+			(async () => {
+				const answer = await api.transport.fetchUrl(outputUrl, { signal, operation: 'downloading the video' });
+				if (answer.status >= 200 && answer.status < 300) return await takeVideo(api, answer, false, store, signal);
+				answer.close();
+				return { problem: `answered HTTP ${answer.status}` };
+			})(),
+		);
+		if (fromOutputUrl.ok) {
+			const taken = fromOutputUrl.value;
+			if ('stored' in taken) return taken;
+			firstProblem = `the output URL ${taken.problem.startsWith('answered') ? '' : 'sent '}${taken.problem}`;
+		} else {
+			const { error } = fromOutputUrl;
 			if (isNemoApiError(error) && error.kind === 'cancelled') throw error;
 			firstProblem = `the output URL failed (${isNemoApiError(error) ? error.message : String(error)})`;
 		}
@@ -249,9 +274,9 @@ export async function openRenderDownload(api: ApiCaller, status: RenderStatus, s
 	// The API's own endpoint: with the token, and its recoveries (a new trial token, a 429 wait).
 	const answer = await api.download(api.transport.urlFor(renderDownloadPath(status.renderId)), { signal, operation: 'downloading the video' });
 	if (answer.status >= 200 && answer.status < 300) {
-		const checked = await asVideo(answer, true, signal);
-		if ('download' in checked) return checked.download;
-		throw new NemoApiError(`The finished video could not be downloaded: ${firstProblem ? `${firstProblem}, and ` : ''}the download endpoint sent ${checked.problem}.`, {
+		const taken = await takeVideo(api, answer, true, store, signal);
+		if ('stored' in taken) return taken;
+		throw new NemoApiError(`The finished video could not be downloaded: ${firstProblem ? `${firstProblem}, and ` : ''}the download endpoint sent ${taken.problem}.`, {
 			kind: 'protocol',
 			httpStatus: answer.status,
 			operation: 'downloading the video',
@@ -259,7 +284,7 @@ export async function openRenderDownload(api: ApiCaller, status: RenderStatus, s
 			transient: true,
 		});
 	}
-	answer.body.resume();
+	answer.close();
 	throw new NemoApiError(
 		`The finished video could not be downloaded: ${firstProblem ? `${firstProblem}, and ` : ''}the download endpoint answered HTTP ${answer.status}.`,
 		{
@@ -274,50 +299,101 @@ export async function openRenderDownload(api: ApiCaller, status: RenderStatus, s
 /** Content types that are never the video, whatever the bytes say. */
 const NOT_VIDEO_TYPE = /^(text\/|application\/(json|xml|xhtml\+xml|problem\+json|javascript))/i;
 
+/** Why an answer is not the video, found in its first bytes while it was being stored. */
+class NotAVideo extends Error {}
+
 /**
- * The answer as the video download, if its content type and first bytes are a video's; else why
- * not (and the answer is closed). The MIME type is the one of the content, not the label.
+ * Stores the answer as the video if its content type and first bytes are a video's; else says
+ * why not (nothing of it is kept: the store fails on the first bytes). Failures half-way (a
+ * reset, a stall) become NemoApiErrors that say what happened and that another try may work.
  */
-async function asVideo(answer: StreamAnswer, usedFallback: boolean, signal?: AbortSignal): Promise<{ download: RenderDownload } | { problem: string }> {
+async function takeVideo<T>(
+	api: ApiCaller,
+	answer: StreamAnswer,
+	usedFallback: boolean,
+	store: StoreDownload<T>,
+	signal?: AbortSignal,
+): Promise<{ download: RenderDownload; stored: T } | { problem: string }> {
+	const operation = 'downloading the video';
 	const labelled = header(answer.headers, 'content-type')?.split(';')[0].trim().toLowerCase() ?? '';
 	if (NOT_VIDEO_TYPE.test(labelled)) {
-		answer.body.once('error', () => undefined).destroy();
+		answer.close();
 		return { problem: `${/html/.test(labelled) ? 'a web page' : 'a document'} (${labelled}), not a video` };
 	}
-	const stream = withClearErrors(answer, 'downloading the video', signal);
-	const { head, rest } = await peek(stream, 16);
+	const length = Number(header(answer.headers, 'content-length'));
+	const download: RenderDownload = {
+		body: answer.body,
+		sizeBytes: Number.isFinite(length) && length > 0 ? length : undefined,
+		contentType: labelled.startsWith('video/') ? labelled : 'video/mp4',
+		url: answer.url,
+		usedFallback,
+	};
+	const watchdog = new Watchdog(api.transport.sleep, () => answer.close());
+	watchdog.arm('silence', DOWNLOAD_SILENCE_MS);
+	const onAbort = () => answer.close();
+	signal?.addEventListener('abort', onAbort, { once: true });
+	let received = 0;
+	let head: Buffer | undefined = Buffer.alloc(0);
+	let notVideo: string | undefined;
+	let ended = false;
+	answer.body.once('end', () => (ended = true));
+	watchBytes(answer.body, (chunk) => {
+		watchdog.arm('silence', DOWNLOAD_SILENCE_MS);
+		received += chunk.length;
+		if (!head) return;
+		head = Buffer.concat([head, chunk]);
+		if (head.length < 16) return;
+		notVideo = videoProblem(head, labelled, download);
+		head = undefined;
+		if (notVideo) answer.body.destroy(new NotAVideo(notVideo));
+	});
+	const stored = await settle(store(download));
+	watchdog.stop();
+	signal?.removeEventListener('abort', onAbort);
+	if (head) notVideo = videoProblem(head, labelled, download);
+	if (notVideo) return { problem: notVideo };
+	if (!stored.ok) {
+		if (signal?.aborted) throw cancelledError(operation);
+		if (watchdog.expired) {
+			throw new NemoApiError(`NemoVideo stopped sending data while downloading the video (nothing for ${formatDuration(DOWNLOAD_SILENCE_MS)}).`, {
+				kind: 'timeout',
+				operation,
+				description: 'The connection stalled. Try again later.',
+			});
+		}
+		throw transportError(stored.error, operation, new URL(answer.url).origin, signal);
+	}
+	const encoded = header(answer.headers, 'content-encoding') !== undefined;
+	if (!ended || (!encoded && download.sizeBytes !== undefined && received < download.sizeBytes)) {
+		throw new NemoApiError(`The connection to ${new URL(answer.url).origin} was cut while downloading the video (${received} of ${download.sizeBytes ?? 'unknown'} bytes).`, {
+			kind: 'network',
+			operation,
+			description: 'A network problem or a restart on the service side. Try again.',
+		});
+	}
+	return { download, stored: stored.value };
+}
+
+/** Why the first bytes are not a video, if they are not; else settles the MIME type by the content. */
+function videoProblem(head: Buffer, labelled: string, download: RenderDownload): string | undefined {
 	const found = sniffContent(head);
 	if (!found?.videoMimeType) {
-		rest.destroy();
-		return { problem: head.length === 0 ? 'nothing (an empty file)' : `${found?.what ?? 'content that is not a known video format'}, not a video` };
+		return head.length === 0 ? 'nothing (an empty file)' : `${found?.what ?? 'content that is not a known video format'}, not a video`;
 	}
-	const length = Number(header(answer.headers, 'content-length'));
-	const mimeType = labelled.startsWith('video/') && found.videoMimeType === 'video/mp4' ? labelled : found.videoMimeType;
-	return {
-		download: {
-			stream: rest,
-			sizeBytes: Number.isFinite(length) && length > 0 ? length : undefined,
-			contentType: mimeType,
-			url: answer.url,
-			usedFallback,
-		},
-	};
+	download.contentType = labelled.startsWith('video/') && found.videoMimeType === 'video/mp4' ? labelled : found.videoMimeType;
+	return undefined;
 }
 
 /**
- * The body of a download, whose failures half-way (a reset, a stall past the body timeout) are
- * NemoApiErrors that say what happened, like every other failure: the raw undici error ("other
- * side closed", "Body Timeout Error") would otherwise reach the user through n8n's binary store,
- * without advice, and callers could not tell that it is worth another try.
+ * Calls `onChunk` with every chunk the body's reader takes, whichever way n8n's store reads it
+ * (piped, by 'data' listeners, or by read() calls), without reading anything itself and without
+ * letting a byte go before the store reads: the body is paused first, so the counting listener
+ * does not start the flow; a 'data' reader added later (n8n's in-memory store) resumes it.
  */
-function withClearErrors(answer: StreamAnswer, operation: string, signal?: AbortSignal): Readable {
-	const out = new PassThrough();
-	const origin = new URL(answer.url).origin;
-	answer.body.once('error', (error) => out.destroy(transportError(error, operation, origin, signal)));
-	// The reader gave up (e.g. n8n could not store the file): stop reading from the network too.
-	out.once('close', () => {
-		if (!answer.body.destroyed) answer.body.destroy();
+function watchBytes(body: ResponseBody, onChunk: (chunk: Buffer) => void): void {
+	body.pause();
+	body.on('data', (chunk: Buffer | string) => onChunk(typeof chunk === 'string' ? Buffer.from(chunk) : chunk));
+	body.on('newListener', (event: string) => {
+		if (event === 'data') body.resume();
 	});
-	answer.body.pipe(out);
-	return out;
 }

@@ -1,7 +1,7 @@
-import { sleep } from './abort';
+import { pause } from './abort';
 import type { ApiCaller } from './api-caller';
 import { APP_NAME } from './constants';
-import { NemoApiError, amendError, isNemoApiError } from './errors';
+import { NemoApiError, amendError, isNemoApiError, settle } from './errors';
 import { type GuiWording, translateGuiText } from './gui-text';
 import { MAX_TEXT_CHARS } from './agent-events';
 import { serviceText } from './redact';
@@ -62,30 +62,22 @@ export async function sendMessage(api: ApiCaller, sessionId: string, text: strin
 	const limits = options.limits ?? DEFAULT_STREAM_LIMITS;
 	const before = await getSessionState(api, sessionId, signal);
 
-	let outcome: StreamOutcome;
-	try {
-		options.onSending?.();
-		const answer = await api.openMessageStream({
-			method: 'POST',
-			path: '/run_sse',
-			operation: 'sending the instruction',
-			json: { app_name: APP_NAME, user_id: 'me', session_id: sessionId, new_message: { parts: [{ text }] } },
-			signal,
-			headersTimeoutMs: limits.openTimeoutMs,
-			bodyTimeoutMs: limits.heartbeatOnlyLimitMs,
-		});
-		outcome = await readAgentStream(answer, { limits, signal });
-	} catch (error) {
-		if (!isNemoApiError(error)) throw error;
-		if (error.kind === 'cancelled') throw error;
-		if (error.kind === 'api') {
-			// No event stream: the service refused the message (after the recoveries the API doc allows).
-			throw amendError(error, { message: `NemoVideo did not accept the instruction for session ${sessionId} (no event stream opened), so it was not charged.` });
-		}
-		if (!mayHaveReachedTheService(error)) throw withNote(error, NOT_RESENT);
-		// No stream, but the request may have been received: find out from the state.
-		outcome = { end: 'dropped', text: '', toolCalls: 0, heartbeats: 0, events: 0, problem: error };
-	}
+	options.onSending?.();
+	const streamed = await settle(
+		(async () => {
+			const answer = await api.openMessageStream({
+				method: 'POST',
+				path: '/run_sse',
+				operation: 'sending the instruction',
+				json: { app_name: APP_NAME, user_id: 'me', session_id: sessionId, new_message: { parts: [{ text }] } },
+				signal,
+				headersTimeoutMs: limits.openTimeoutMs,
+				bodyTimeoutMs: limits.heartbeatOnlyLimitMs,
+			});
+			return await readAgentStream(answer, { limits, signal, sleep: api.transport.sleep });
+		})(),
+	);
+	const outcome = streamed.ok ? streamed.value : outcomeOfUnopenedStream(streamed.error, sessionId);
 
 	if (outcome.agentError) {
 		throw new NemoApiError(`The NemoVideo editor reported an error: ${serviceText(translateGuiText(outcome.agentError.message), 300)}`, {
@@ -109,19 +101,35 @@ export async function sendMessage(api: ApiCaller, sessionId: string, text: strin
 async function stateAfterEdit(api: ApiCaller, sessionId: string, options: SendMessageOptions): Promise<SessionState> {
 	const recovery = options.recovery ?? DEFAULT_RECOVERY;
 	for (let failures = 0; ; ) {
-		try {
-			return await getSessionState(api, sessionId, options.signal);
-		} catch (error) {
-			if (!isNemoApiError(error) || error.kind === 'cancelled') throw error;
-			if (!error.isTransient || ++failures > recovery.maxUnchangedPolls) {
-				throw amendError(error, {
-					message: `The instruction itself was sent to session ${sessionId} and the edit finished.`,
-					description: `${NOT_RESENT} Check the session's timeline (e.g. with Nemo Export or Nemo Edit on session ${sessionId}) before sending the instruction again.`,
-				});
-			}
-			await sleep(failures === 1 ? recovery.firstPollDelayMs : recovery.pollIntervalMs, options.signal, 'the edit');
+		const read = await settle(getSessionState(api, sessionId, options.signal));
+		if (read.ok) return read.value;
+		const { error } = read;
+		if (!isNemoApiError(error) || error.kind === 'cancelled') throw error;
+		if (!error.isTransient || ++failures > recovery.maxUnchangedPolls) {
+			throw amendError(error, {
+				message: `The instruction itself was sent to session ${sessionId} and the edit finished.`,
+				description: `${NOT_RESENT} Check the session's timeline (e.g. with Nemo Export or Nemo Edit on session ${sessionId}) before sending the instruction again.`,
+			});
 		}
+		await pause(api.transport.sleep, failures === 1 ? recovery.firstPollDelayMs : recovery.pollIntervalMs, options.signal, 'the edit');
 	}
+}
+
+/**
+ * What a failure before or while the event stream opened means. No event stream and an API
+ * refusal: the service did not accept the message. A failure that may have reached the service:
+ * a dropped stream, whose outcome the session state tells.
+ */
+function outcomeOfUnopenedStream(error: unknown, sessionId: string): StreamOutcome {
+	if (!isNemoApiError(error)) throw error;
+	if (error.kind === 'cancelled') throw error;
+	if (error.kind === 'api') {
+		// No event stream: the service refused the message (after the recoveries the API doc allows).
+		throw amendError(error, { message: `NemoVideo did not accept the instruction for session ${sessionId} (no event stream opened), so it was not charged.` });
+	}
+	if (!mayHaveReachedTheService(error)) throw withNote(error, NOT_RESENT);
+	// No stream, but the request may have been received: find out from the state.
+	return { end: 'dropped', text: '', toolCalls: 0, heartbeats: 0, events: 0, problem: error };
 }
 
 function resultFrom(text: string, before: SessionState, after: SessionState, recoveredFrom?: MessageResult['recoveredFrom'], wording?: GuiWording): MessageResult {
@@ -148,14 +156,15 @@ async function recoverFromBrokenStream(
 	let previous = before.fingerprint;
 	let unchangedPolls = 0;
 	let pollFailures = 0;
-	await sleep(recovery.firstPollDelayMs, options.signal, 'the edit');
+	await pause(api.transport.sleep, recovery.firstPollDelayMs, options.signal, 'the edit');
 	for (;;) {
+		const read = await settle(getSessionState(api, sessionId, options.signal));
 		let now: SessionState | undefined;
-		try {
-			now = await getSessionState(api, sessionId, options.signal);
+		if (read.ok) {
+			now = read.value;
 			pollFailures = 0;
-		} catch (error) {
-			if (!isNemoApiError(error) || !error.isTransient || ++pollFailures > recovery.maxUnchangedPolls) throw error;
+		} else if (!isNemoApiError(read.error) || !read.error.isTransient || ++pollFailures > recovery.maxUnchangedPolls) {
+			throw read.error;
 		}
 		if (now) {
 			if (now.fingerprint === before.fingerprint) {
@@ -168,7 +177,7 @@ async function recoverFromBrokenStream(
 			}
 			previous = now.fingerprint;
 		}
-		await sleep(recovery.pollIntervalMs, options.signal, 'the edit');
+		await pause(api.transport.sleep, recovery.pollIntervalMs, options.signal, 'the edit');
 	}
 	const reason = outcome.problem?.message ?? 'The stream ended early.';
 	throw new NemoApiError(`${reason} The session did not change in ${unchangedPolls} checks afterwards.`, {

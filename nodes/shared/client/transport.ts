@@ -1,17 +1,15 @@
-import { lookup } from 'node:dns/promises';
-import { BlockList, isIP } from 'node:net';
-import { Readable } from 'node:stream';
-import type { Dispatcher } from 'undici';
+import { linkedController, throwIfAborted, Watchdog } from './abort';
 import { type Unwrapped, unwrapEnvelope } from './envelope';
-import { NemoApiError, cancelledError, during, truncate } from './errors';
+import { NemoApiError, cancelledError, during, settle, settleNow, truncate } from './errors';
+import { type HttpHelpers, type MultipartForm, type ResponseBody, type Sleep, discard, readChunks } from './http';
 import { parseJsonKeepingBigIds, toJsonText } from './json';
-import { ProxyRoutingDispatchers } from './proxy';
 import { type RateLimitOptions, type RateLimiter, retryAfterMs } from './rate-limit';
+import { redactUrl } from './redact';
 
 /**
- * HTTP to the NemoVideo API with undici: one place for the base URL, the headers every request
- * carries, timeouts, cancellation, and turning transport failures into clear errors.
- * It knows nothing of tokens' lifecycles or retries: see api-caller.ts for those.
+ * HTTP to the NemoVideo API through n8n's request helper (http.ts): one place for the base URL,
+ * the headers every request carries, timeouts, cancellation, and turning transport failures into
+ * clear errors. It knows nothing of tokens' lifecycles or retries: see api-caller.ts for those.
  */
 
 export interface Attribution {
@@ -26,6 +24,8 @@ export interface Attribution {
 export interface TransportOptions {
 	baseUrl: string;
 	attribution: Attribution;
+	/** n8n's request helper and sleep (nodes/shared/n8n/http.ts). */
+	http: HttpHelpers;
 	/** Plain http:// is refused for any host but loopback unless this is set. */
 	allowInsecureHttp?: boolean;
 	/** Sent as X-Client-Id on every request (the anonymous-token endpoint requires it). */
@@ -34,11 +34,6 @@ export interface TransportOptions {
 	headersTimeoutMs?: number;
 	/** Longest silence between body chunks on ordinary calls. */
 	bodyTimeoutMs?: number;
-	/**
-	 * Injected by tests and benchmarks; by default each transport has its own keep-alive pools,
-	 * direct or through the proxy the environment names (see proxy.ts).
-	 */
-	dispatcher?: Dispatcher;
 	/** The token's limiter (rate-limit.ts): turns for every authorized API request, 429s sent again. */
 	rateLimiter?: RateLimiter;
 	rateLimit?: RateLimitOptions;
@@ -51,12 +46,13 @@ export interface ApiRequest {
 	/** What the user would call this step, for messages: "upload", "render status", … */
 	operation: string;
 	json?: unknown;
-	/** A raw body (multipart upload) with its own headers. */
-	body?: Readable;
+	/** A multipart upload (http.ts). */
+	form?: MultipartForm;
 	headers?: Record<string, string>;
 	/** Bearer token. Only ever sent to the API origin. */
 	token?: string;
 	signal?: AbortSignal;
+	/** Time allowed for the answer's headers; Infinity: the caller watches the time itself (uploads). */
 	headersTimeoutMs?: number;
 	bodyTimeoutMs?: number;
 	/** Keep the answer's numbers exactly as written (the draft goes back to the render): see json.ts. */
@@ -76,9 +72,13 @@ export interface JsonAnswer {
 export interface StreamAnswer {
 	status: number;
 	headers: Record<string, string | string[] | undefined>;
-	body: Dispatcher.ResponseData['body'];
+	body: ResponseBody;
 	/** The URL that finally answered (after redirects). */
 	url: string;
+	/** The exchange's own signal: fires when it is closed or the caller's signal fires. */
+	signal: AbortSignal;
+	/** Ends the exchange: the body and the connection under it (see readChunks). */
+	close(): void;
 	/** A 429 the rate limiter already waited out and sent again, as often as it may. */
 	rateLimitRetried?: boolean;
 }
@@ -91,20 +91,23 @@ export class HttpTransport {
 	readonly baseUrl: string;
 	readonly origin: string;
 	private readonly basePath: string;
-	private readonly injectedDispatcher?: Dispatcher;
-	private readonly routing = new ProxyRoutingDispatchers();
-	private basePrivate?: Promise<boolean>;
+	private readonly basePrivate: boolean;
 
 	constructor(private readonly options: TransportOptions) {
 		const base = normalizeBaseUrl(options.baseUrl, options.allowInsecureHttp ?? false);
 		this.baseUrl = base.href.replace(/\/$/, '');
 		this.origin = base.origin;
 		this.basePath = base.pathname.replace(/\/$/, '');
-		this.injectedDispatcher = options.dispatcher;
+		this.basePrivate = privateAddressOf(base.hostname) !== undefined;
 	}
 
 	get clientId(): string | undefined {
 		return this.options.clientId;
+	}
+
+	/** n8n-workflow's sleep, as the adapter handed it: every wait of the client goes through it. */
+	get sleep(): Sleep {
+		return this.options.http.sleep;
 	}
 
 	urlFor(path: string): string {
@@ -116,16 +119,16 @@ export class HttpTransport {
 		const answer = await this.send(request, 'application/json');
 		if (answer.status >= 300 && answer.status < 400) {
 			// API calls never follow redirects: the bearer token must not travel to wherever it points.
-			answer.body.resume();
+			answer.close();
 			const location = header(answer.headers, 'location');
-			throw new NemoApiError(`NemoVideo answered ${request.operation} with a redirect (HTTP ${answer.status}${location ? ` to ${truncate(location, 120)}` : ''}).`, {
+			throw new NemoApiError(`NemoVideo answered ${request.operation} with a redirect (HTTP ${answer.status}${location ? ` to ${truncate(redactUrl(location), 120)}` : ''}).`, {
 				kind: 'protocol',
 				httpStatus: answer.status,
 				operation: request.operation,
 				description: 'Check the Base URL in the Nemo API credential (for example https:// instead of http://, or the exact host).',
 			});
 		}
-		const text = await readTextCapped(answer.body, MAX_JSON_BYTES, request, this.origin);
+		const text = await this.readText(answer, MAX_JSON_BYTES, request);
 		return {
 			status: answer.status,
 			headers: answer.headers,
@@ -140,17 +143,17 @@ export class HttpTransport {
 	}
 
 	/**
-	 * GETs an absolute URL (a CDN output URL, or our /download endpoint), following redirects.
-	 * The bearer token goes only to the API origin: never to a CDN, and never across a
-	 * redirect to another origin.
+	 * GETs an absolute URL (a CDN output URL, or our /download endpoint), following redirects
+	 * itself. The bearer token goes only to the API origin: never to a CDN, and never across a
+	 * redirect to another origin (n8n's helper would carry it along, so it never follows one).
 	 */
 	async fetchUrl(
 		url: string,
-		options: { token?: string; signal?: AbortSignal; operation: string; headersTimeoutMs?: number; bodyTimeoutMs?: number },
+		options: { token?: string; signal?: AbortSignal; operation: string; headersTimeoutMs?: number },
 	): Promise<StreamAnswer> {
 		let current = new URL(url);
 		for (let hop = 0; hop <= MAX_REDIRECTS; hop++) {
-			await this.checkDownloadTarget(current, options.operation);
+			this.checkDownloadTarget(current, options.operation);
 			const sameOrigin = current.origin === this.origin;
 			const answer = await this.dispatch(
 				{
@@ -160,14 +163,13 @@ export class HttpTransport {
 					token: sameOrigin ? options.token : undefined,
 					signal: options.signal,
 					headersTimeoutMs: options.headersTimeoutMs,
-					bodyTimeoutMs: options.bodyTimeoutMs,
 				},
 				current,
 				'*/*',
 			);
 			const location = header(answer.headers, 'location');
 			if (answer.status >= 300 && answer.status < 400 && location) {
-				answer.body.resume();
+				answer.close();
 				current = new URL(location, current);
 				continue;
 			}
@@ -176,17 +178,19 @@ export class HttpTransport {
 		throw new NemoApiError(`Too many redirects ${during(options.operation)}.`, { kind: 'protocol', operation: options.operation });
 	}
 
-	async close(): Promise<void> {
-		await this.routing.close();
-	}
+	/** Nothing to close: n8n's helper owns the connections. Kept so callers need not know. */
+	async close(): Promise<void> {}
 
 	/**
 	 * A URL the service gave us (an output URL, a redirect) is fetched only where the Base URL
 	 * could reach anyway: never a private, loopback or link-local address (a cloud's metadata
 	 * service at 169.254.169.254, the n8n host's own ports) unless the Base URL is one itself (a
-	 * local simulator, a service on the same network), and never plain http:// when the Base URL is https://.
+	 * local simulator, a service on the same network), and never plain http:// when the Base URL
+	 * is https://. This guard reads the URL as written (an address, or a name such as localhost);
+	 * a public-looking name that resolves to a private address is n8n's SSRF protection's to stop,
+	 * where the operator turns it on (docs/security.md).
 	 */
-	private async checkDownloadTarget(url: URL, operation: string): Promise<void> {
+	private checkDownloadTarget(url: URL, operation: string): void {
 		const refuse = (why: string, description: string) =>
 			new NemoApiError(`Refused to download from ${url.protocol === 'http:' && why.startsWith('plain') ? url.origin : url.hostname.replace(/^\[|\]$/g, '')} ${during(operation)}: ${why}.`, {
 				kind: 'protocol',
@@ -200,9 +204,8 @@ export class HttpTransport {
 		if (url.protocol === 'http:' && this.baseUrl.startsWith('https:')) {
 			throw refuse('plain http:// where the Base URL is https://', 'NemoVideo (or something between it and n8n) pointed to an unencrypted address. Try again later; if it persists, check the Base URL and any proxy in between.');
 		}
-		this.basePrivate ??= resolvesToPrivate(new URL(this.baseUrl).hostname).then((found) => found !== undefined);
-		if (await this.basePrivate) return;
-		const privateAddress = await resolvesToPrivate(url.hostname);
+		if (this.basePrivate) return;
+		const privateAddress = privateAddressOf(url.hostname);
 		if (privateAddress !== undefined) {
 			throw refuse(
 				`it is a private, loopback or link-local address (${privateAddress}), and the Base URL is not`,
@@ -218,39 +221,44 @@ export class HttpTransport {
 	/**
 	 * Rate limits (issue 14, rate-limit.ts): an authorized request to the API origin waits for its
 	 * turn on the token's limiter; a 429 is waited out and sent again when its body can be sent
-	 * again (JSON or none; a streamed upload goes back to the caller, which makes its body anew).
+	 * again (JSON or none; an upload goes back to the caller, which makes its body anew).
 	 */
 	private async dispatch(request: ApiRequest, url: URL, accept: string): Promise<StreamAnswer> {
 		const limiter = this.options.rateLimiter;
 		const limits = this.options.rateLimit;
 		if (!limiter || !limits || !request.token || url.origin !== this.origin) return this.dispatchOnce(request, url, accept);
 		const kind = accept === 'text/event-stream' ? 'stream' : 'call';
-		const replayable = request.body === undefined && request.retryRateLimit !== false;
+		const replayable = request.form === undefined && request.retryRateLimit !== false;
 		for (let retries = 0; ; retries++) {
-			const permit = await limiter.acquire(kind, request.signal, request.operation);
-			let answer: StreamAnswer;
-			try {
-				answer = await this.dispatchOnce(request, url, accept);
-			} catch (error) {
+			const permit = await limiter.acquire(kind, this.sleep, request.signal, request.operation);
+			const sent = await settle(this.dispatchOnce(request, url, accept));
+			if (!sent.ok) {
 				permit.release();
-				throw error;
+				throw sent.error;
 			}
+			const answer = sent.value;
 			// An event stream counts as a begun message whatever its status (it may have been taken and
 			// charged): never sent again here; the caller reads the session state instead.
 			const begun = kind === 'stream' && (header(answer.headers, 'content-type') ?? '').includes('text/event-stream');
 			if (answer.status !== 429 || begun) {
 				if (answer.status < 300) limiter.accepted(permit);
-				if (kind === 'stream' && answer.status < 300) releaseWhenClosed(answer.body, permit.release);
+				// A stream holds its slot of the limiter until its body is read to the end, fails or is destroyed.
+				if (kind === 'stream' && answer.status < 300) onceClosed(answer.body, permit.release);
 				else permit.release();
 				return answer;
 			}
 			limiter.refused(permit, retryAfterMs(header(answer.headers, 'retry-after'), { defaultWaitMs: limits.defaultWaitMs, maxWaitMs: limits.maxWaitMs }));
 			permit.release();
 			if (!replayable || retries >= limits.maxRetries) return { ...answer, rateLimitRetried: replayable };
-			answer.body.resume();
+			answer.close();
 		}
 	}
 
+	/**
+	 * One exchange through n8n's helper. It has its own abort controller, linked to the caller's
+	 * signal: aborting it is what ends the exchange on every n8n version (see readChunks), and it
+	 * is aborted when the time for the answer's headers runs out.
+	 */
 	private async dispatchOnce(request: ApiRequest, url: URL, accept: string): Promise<StreamAnswer> {
 		const headers: Record<string, string> = {
 			accept,
@@ -263,52 +271,109 @@ export class HttpTransport {
 			if (this.options.clientId) headers['x-client-id'] = this.options.clientId;
 			if (request.token) headers.authorization = `Bearer ${request.token}`;
 		}
-		let body: string | Readable | undefined = request.body;
+		let body: string | MultipartForm | undefined = request.form;
 		if (request.json !== undefined) {
 			body = toJsonText(request.json);
 			headers['content-type'] = 'application/json';
 		}
-		// undici's AbortSignal support rejects with a generic AbortError; we want our own message.
-		if (request.signal?.aborted) throw cancelledError(request.operation);
-		try {
-			const dispatcher = this.injectedDispatcher ?? this.routing.forOrigin(url.origin);
-			const response = await dispatcher.request({
-				origin: url.origin,
-				path: url.pathname + url.search,
-				method: request.method,
-				headers,
-				body,
-				signal: request.signal,
-				headersTimeout: request.headersTimeoutMs ?? this.options.headersTimeoutMs ?? 60_000,
-				bodyTimeout: request.bodyTimeoutMs ?? this.options.bodyTimeoutMs ?? 60_000,
-			});
-			return { status: response.statusCode, headers: response.headers, body: response.body, url: url.href };
-		} catch (error) {
-			throw transportError(error, request.operation, url.origin, request.signal);
+		throwIfAborted(request.signal, request.operation);
+		const { controller, dispose } = linkedController([request.signal]);
+		const watchdog = new Watchdog(this.sleep, () => controller.abort(new Error('no answer in time')));
+		watchdog.arm('headers', request.headersTimeoutMs ?? this.options.headersTimeoutMs ?? 60_000);
+		const sent = await settle(this.options.http.request({ method: request.method, url: url.href, headers, body, signal: controller.signal }));
+		watchdog.stop();
+		if (!sent.ok) {
+			dispose();
+			if (watchdog.expired && !request.signal?.aborted) {
+				throw new NemoApiError(`NemoVideo did not answer ${request.operation} in time.`, {
+					kind: 'timeout',
+					operation: request.operation,
+					description: 'The service is slow or unreachable. Try again later.',
+				});
+			}
+			throw transportError(sent.error, request.operation, url.origin, request.signal);
 		}
+		const response = sent.value;
+		// The exchange's listener on the caller's signal lives as long as its body.
+		onceClosed(response.body, dispose);
+		return {
+			status: response.status,
+			headers: response.headers,
+			body: response.body,
+			url: url.href,
+			signal: controller.signal,
+			close: () => {
+				discard(response.body);
+				controller.abort(new Error('closed'));
+			},
+		};
+	}
+
+	/** A JSON answer's text, up to `maxBytes`, its body falling silent for no longer than the body timeout. */
+	private async readText(answer: StreamAnswer, maxBytes: number, request: ApiRequest): Promise<string> {
+		const silenceMs = request.bodyTimeoutMs ?? this.options.bodyTimeoutMs ?? 60_000;
+		const watchdog = new Watchdog(this.sleep, () => answer.close());
+		watchdog.arm('silence', silenceMs);
+		const chunks: Buffer[] = [];
+		let total = 0;
+		let tooLarge = false;
+		const stalled = () =>
+			new NemoApiError(`NemoVideo stopped sending data ${during(request.operation)} (the answer stalled).`, {
+				kind: 'timeout',
+				operation: request.operation,
+				description: 'The connection stalled. Try again later.',
+			});
+		const read = await settle(
+			(async () => {
+				for await (const chunk of readChunks(answer.body, answer.signal, () => (watchdog.expired ? stalled() : cancelledError(request.operation)))) {
+					watchdog.arm('silence', silenceMs);
+					total += chunk.length;
+					if (total > maxBytes) {
+						tooLarge = true;
+						answer.close();
+						return;
+					}
+					chunks.push(chunk);
+				}
+			})(),
+		);
+		watchdog.stop();
+		if (tooLarge) {
+			throw new NemoApiError(`NemoVideo's answer to ${request.operation} was larger than ${maxBytes} bytes.`, {
+				kind: 'protocol',
+				operation: request.operation,
+			});
+		}
+		if (!read.ok) throw transportError(read.error, request.operation, this.origin, request.signal);
+		return Buffer.concat(chunks).toString('utf8');
 	}
 }
 
-/** A stream holds its slot of the limiter until its body is read to the end, fails or is destroyed. */
-function releaseWhenClosed(body: StreamAnswer['body'], release: () => void): void {
-	body.once('close', release);
-	body.once('end', release);
-	body.once('error', release);
+/** Runs `callback` once when the body has ended, failed or been destroyed. */
+export function onceClosed(body: ResponseBody, callback: () => void): void {
+	let called = false;
+	const once = () => {
+		if (called) return;
+		called = true;
+		callback();
+	};
+	body.once('close', once);
+	body.once('end', once);
+	body.once('error', once);
 }
 
 /** Validates the Base URL of the credential: https, or http only for loopback unless allowed. */
 export function normalizeBaseUrl(raw: string, allowInsecureHttp: boolean): URL {
 	const text = (raw ?? '').trim();
-	let url: URL;
-	try {
-		url = new URL(text);
-	} catch {
+	const parsedUrl = settleNow(() => new URL(text));
+	if (!parsedUrl.ok) {
 		throw new NemoApiError(`The Base URL "${truncate(text, 100)}" is not a valid URL.`, {
 			kind: 'input',
 			field: 'baseUrl',
 			description: 'Use the form https://mega-api-prod.nemovideo.ai in the Nemo API credential.',
 		});
 	}
+	const url = parsedUrl.value;
 	if (url.protocol !== 'https:' && url.protocol !== 'http:') {
 		throw new NemoApiError(`The Base URL must start with https:// (got ${url.protocol}).`, {
 			kind: 'input',
@@ -328,32 +393,54 @@ export function normalizeBaseUrl(raw: string, allowInsecureHttp: boolean): URL {
 	return url;
 }
 
-/** Loopback, private (RFC 1918, unique-local), link-local, carrier-grade NAT and unspecified addresses. */
-const PRIVATE_ADDRESSES = new BlockList();
-for (const [network, prefix] of [['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16], ['172.16.0.0', 12], ['192.168.0.0', 16]] as const) {
-	PRIVATE_ADDRESSES.addSubnet(network, prefix, 'ipv4');
-}
-for (const [network, prefix] of [['::', 128], ['::1', 128], ['fc00::', 7], ['fe80::', 10]] as const) PRIVATE_ADDRESSES.addSubnet(network, prefix, 'ipv6');
-
-function isPrivateAddress(address: string): boolean {
-	const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
-	if (mapped) return PRIVATE_ADDRESSES.check(mapped[1], 'ipv4');
-	return PRIVATE_ADDRESSES.check(address, isIP(address) === 6 ? 'ipv6' : 'ipv4');
-}
-
 /**
- * The first private address `hostname` is or resolves to, if any. A name that does not resolve
- * here (e.g. only a proxy can) is let through: the request itself then fails or goes via the proxy.
+ * The address `hostname` names when it is a loopback, private (RFC 1918, unique-local),
+ * link-local, carrier-grade NAT or unspecified address, or a name for this machine (localhost).
+ * Only what is written is read: a name is not resolved (n8n's SSRF protection does that).
  */
-async function resolvesToPrivate(hostname: string): Promise<string | undefined> {
-	const host = hostname.replace(/^\[|\]$/g, '');
-	if (isIP(host)) return isPrivateAddress(host) ? host : undefined;
-	try {
-		const addresses = await lookup(host, { all: true, verbatim: true });
-		return addresses.map((entry) => entry.address).find(isPrivateAddress);
-	} catch {
-		return undefined;
+export function privateAddressOf(hostname: string): string | undefined {
+	const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
+	if (host === 'localhost' || host.endsWith('.localhost')) return host;
+	const v4 = ipv4Octets(host) ?? ipv4Octets(/^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(host)?.[1] ?? '') ?? mappedIpv4Octets(host);
+	if (v4) {
+		const [a, b] = v4;
+		const isPrivate = a === 0 || a === 10 || a === 127 || (a === 100 && b >= 64 && b <= 127) || (a === 169 && b === 254) || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168);
+		return isPrivate ? host : undefined;
 	}
+	const v6 = ipv6Groups(host);
+	if (!v6) return undefined;
+	const unspecifiedOrLoopback = v6.slice(0, 7).every((group) => group === 0) && (v6[7] === 0 || v6[7] === 1);
+	const uniqueLocal = (v6[0] & 0xfe00) === 0xfc00;
+	const linkLocal = (v6[0] & 0xffc0) === 0xfe80;
+	return unspecifiedOrLoopback || uniqueLocal || linkLocal ? host : undefined;
+}
+
+function ipv4Octets(text: string): number[] | undefined {
+	const match = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(text);
+	if (!match) return undefined;
+	const octets = match.slice(1).map(Number);
+	return octets.every((octet) => octet <= 255) ? octets : undefined;
+}
+
+/** ::ffff:7f00:1, the hexadecimal form of an IPv4-mapped address (the URL parser writes it so). */
+function mappedIpv4Octets(text: string): number[] | undefined {
+	const groups = ipv6Groups(text);
+	if (!groups || !groups.slice(0, 5).every((group) => group === 0) || groups[5] !== 0xffff) return undefined;
+	return [groups[6] >> 8, groups[6] & 0xff, groups[7] >> 8, groups[7] & 0xff];
+}
+
+/** The eight 16-bit groups of an IPv6 address as the URL parser writes it (no IPv4 tail), or undefined. */
+function ipv6Groups(text: string): number[] | undefined {
+	if (!text.includes(':') || !/^[0-9a-f:]+$/.test(text)) return undefined;
+	const halves = text.split('::');
+	if (halves.length > 2) return undefined;
+	const parse = (part: string) => (part === '' ? [] : part.split(':').map((group) => (/^[0-9a-f]{1,4}$/.test(group) ? parseInt(group, 16) : NaN)));
+	const head = parse(halves[0]);
+	const tail = halves.length === 2 ? parse(halves[1]) : [];
+	const missing = 8 - head.length - tail.length;
+	if ((halves.length === 1 && missing !== 0) || missing < 0) return undefined;
+	const groups = [...head, ...new Array<number>(halves.length === 2 ? missing : 0).fill(0), ...tail];
+	return groups.length === 8 && groups.every((group) => Number.isInteger(group)) ? groups : undefined;
 }
 
 export function isLoopbackHost(hostname: string): boolean {
@@ -393,10 +480,8 @@ export function interpretJsonText(
 			},
 		);
 	}
-	let parsed: unknown;
-	try {
-		parsed = parseJsonKeepingBigIds(text, options);
-	} catch {
+	const parsedJson = settleNow(() => parseJsonKeepingBigIds(text, options));
+	if (!parsedJson.ok) {
 		throw new NemoApiError(`NemoVideo's answer to ${operation} (HTTP ${answer.status}) was not valid JSON.`, {
 			kind: 'protocol',
 			httpStatus: answer.status,
@@ -406,6 +491,7 @@ export function interpretJsonText(
 			transient: true,
 		});
 	}
+	const parsed = parsedJson.value;
 	const outcome = unwrapEnvelope(parsed);
 	if (answer.status >= 400) {
 		return outcome.ok ? { ok: false, code: answer.status } : { ...outcome, code: outcome.code ?? answer.status };
@@ -413,36 +499,11 @@ export function interpretJsonText(
 	return outcome;
 }
 
-async function readTextCapped(
-	body: StreamAnswer['body'],
-	maxBytes: number,
-	request: ApiRequest,
-	origin: string,
-): Promise<string> {
-	const chunks: Buffer[] = [];
-	let total = 0;
-	try {
-		for await (const chunk of body) {
-			total += chunk.length;
-			if (total > maxBytes) {
-				body.destroy();
-				throw new NemoApiError(`NemoVideo's answer to ${request.operation} was larger than ${maxBytes} bytes.`, {
-					kind: 'protocol',
-					operation: request.operation,
-				});
-			}
-			chunks.push(chunk as Buffer);
-		}
-	} catch (error) {
-		if (error instanceof NemoApiError) throw error;
-		throw transportError(error, request.operation, origin, request.signal);
-	}
-	return Buffer.concat(chunks).toString('utf8');
-}
-
-/** Maps undici/Node network failures to a message that says what happened and what to do. */
+/** Maps network failures (axios's error codes, and Node's under them) to a message that says what happened and what to do. */
 export function transportError(error: unknown, operation: string, origin: string, signal?: AbortSignal): NemoApiError {
-	if (error instanceof NemoApiError) return error;
+	// Our own error, raised while the helper read a body we gave it (a file that could not be read), comes back wrapped.
+	const ours = ownErrorIn(error);
+	if (ours) return ours;
 	if (signal?.aborted) return cancelledError(operation);
 	const code = errorCode(error);
 	const description = (text: string) => ({ operation, description: text, cause: error });
@@ -458,22 +519,15 @@ export function transportError(error: unknown, operation: string, origin: string
 				kind: 'network',
 				...description('Check the Base URL in the Nemo API credential for typos, and this machine\'s DNS.'),
 			});
-		case 'UND_ERR_HEADERS_TIMEOUT':
-		case 'UND_ERR_CONNECT_TIMEOUT':
 		case 'ETIMEDOUT':
+		case 'ECONNABORTED':
 			return new NemoApiError(`NemoVideo did not answer ${operation} in time.`, {
 				kind: 'timeout',
 				...description('The service is slow or unreachable. Try again later.'),
 			});
-		case 'UND_ERR_BODY_TIMEOUT':
-			return new NemoApiError(`NemoVideo stopped sending data ${during(operation)} (the answer stalled).`, {
-				kind: 'timeout',
-				...description('The connection stalled. Try again later.'),
-			});
 		case 'ECONNRESET':
 		case 'EPIPE':
-		case 'UND_ERR_SOCKET':
-		case 'UND_ERR_CLOSED':
+		case 'ERR_STREAM_PREMATURE_CLOSE':
 			return new NemoApiError(`The connection to ${origin} was cut ${during(operation)}.`, {
 				kind: 'network',
 				...description('A network problem or a restart on the service side. Try again.'),
@@ -488,13 +542,22 @@ export function transportError(error: unknown, operation: string, origin: string
 	}
 }
 
+function ownErrorIn(error: unknown): NemoApiError | undefined {
+	let current: unknown = error;
+	for (let depth = 0; depth < 5 && current; depth++) {
+		if (current instanceof NemoApiError) return current;
+		current = (current as { cause?: unknown }).cause;
+	}
+	return undefined;
+}
+
+/** The first system error code (ECONNREFUSED, ETIMEDOUT, …) on the error or its causes. */
 function errorCode(error: unknown): string | undefined {
 	let current: unknown = error;
 	for (let depth = 0; depth < 5 && current; depth++) {
 		const code = (current as { code?: unknown }).code;
-		if (typeof code === 'string' && code !== 'UND_ERR_REQ_CONTENT_LENGTH_MISMATCH') {
-			if (code !== 'UND_ERR' ) return code;
-		}
+		if (typeof code === 'string' && /^E[A-Z_]+$/.test(code)) return code;
+		if (code === 'ERR_STREAM_PREMATURE_CLOSE') return code;
 		// AggregateError (happy eyeballs) carries the real reasons in `errors`.
 		const inner = (current as { errors?: unknown[] }).errors;
 		if (Array.isArray(inner) && inner.length > 0) {

@@ -1,9 +1,9 @@
-import { PassThrough, type Readable, Transform } from 'node:stream';
-import { FormData } from './vendor';
-import type { ApiCaller, RawBody } from './api-caller';
+import { Watchdog, linkedController } from './abort';
+import type { ApiCaller } from './api-caller';
 import { APP_NAME, type MediaKind } from './constants';
-import { NemoApiError, formatDuration, inputError, truncate } from './errors';
-import { type FileToUpload, checkContent, checkFileBeforeUpload } from './media-files';
+import { NemoApiError, formatDuration, inputError, settle, truncate } from './errors';
+import { FilePart, MultipartForm } from './http';
+import { type ByteSource, type FileToUpload, type PeekedBytes, checkContent, checkFileBeforeUpload } from './media-files';
 import { asArray, asNumber, asRecord, asString } from './values';
 
 /**
@@ -45,31 +45,42 @@ const DEFAULT_ANSWER_TIMEOUT_MS = 10 * 60_000;
 export async function uploadFiles(api: ApiCaller, sessionId: string, files: FileToUpload[], options: UploadOptions = {}): Promise<UploadedFile[]> {
 	if (files.length === 0) return [];
 	const kinds = files.map((file) => checkFileBeforeUpload(file));
-	const stall = new StallWatch(options.stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS);
-	const signal = AbortSignal.any([stall.signal, ...(options.signal ? [options.signal] : [])]);
-	try {
-		const data = await api.call({
+	const stallMs = options.stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS;
+	const answerMs = options.answerTimeoutMs ?? DEFAULT_ANSWER_TIMEOUT_MS;
+	// The upload's own deadlines, on n8n's sleep: no byte taken for stallMs (the server stopped
+	// reading), then, once every byte is out, answerMs for the answer (the service probes the media).
+	const operation = files.length === 1 ? `upload of "${files[0].fileName}"` : `upload of ${files.length} files`;
+	const { controller, dispose } = linkedController([options.signal]);
+	const watchdog = new Watchdog<'stall' | 'answer'>(api.transport.sleep, () => controller.abort(new Error('upload timed out')));
+	const sent = await settle(
+		api.call({
 			method: 'POST',
 			path: `/api/upload-video/${APP_NAME}/me/${encodeURIComponent(sessionId)}`,
-			operation: files.length === 1 ? `upload of "${files[0].fileName}"` : `upload of ${files.length} files`,
-			signal,
-			headersTimeoutMs: options.answerTimeoutMs ?? DEFAULT_ANSWER_TIMEOUT_MS,
-			bodyTimeoutMs: options.answerTimeoutMs ?? DEFAULT_ANSWER_TIMEOUT_MS,
-			body: () => multipartBody(files, kinds, stall),
+			operation,
+			signal: controller.signal,
+			headersTimeoutMs: Infinity,
+			bodyTimeoutMs: answerMs,
+			form: () => multipartForm(files, kinds, { onStart: () => watchdog.arm('stall', stallMs), onProgress: () => watchdog.arm('stall', stallMs), onEnd: () => (watchdog.disarm('stall'), watchdog.arm('answer', answerMs)) }),
+		}),
+	);
+	watchdog.stop();
+	dispose();
+	if (sent.ok) return readUploadedFiles(sent.value);
+	if (watchdog.expired === 'stall' && !options.signal?.aborted) {
+		throw new NemoApiError(`The upload stalled: no data moved for ${formatDuration(stallMs)}.`, {
+			kind: 'timeout',
+			operation: 'upload',
+			description: 'The connection to NemoVideo stopped taking data. Try again later.',
 		});
-		return readUploadedFiles(data);
-	} catch (error) {
-		if (stall.fired && !options.signal?.aborted) {
-			throw new NemoApiError(`The upload stalled: no data moved for ${formatDuration(stall.timeoutMs)}.`, {
-				kind: 'timeout',
-				operation: 'upload',
-				description: 'The connection to NemoVideo stopped taking data. Try again later.',
-			});
-		}
-		throw error;
-	} finally {
-		stall.stop();
 	}
+	if (watchdog.expired === 'answer' && !options.signal?.aborted) {
+		throw new NemoApiError(`NemoVideo did not answer ${operation} in time.`, {
+			kind: 'timeout',
+			operation,
+			description: `It had every byte and gave no answer for ${formatDuration(answerMs)}. The service is slow or unreachable. Try again later.`,
+		});
+	}
+	throw sent.error;
 }
 
 /**
@@ -80,7 +91,7 @@ export async function uploadFiles(api: ApiCaller, sessionId: string, files: File
 export async function checkFile(file: FileToUpload): Promise<void> {
 	const kind = checkFileBeforeUpload(file);
 	const content = await checkContent(await openForReading(file), file, kind);
-	content.destroy();
+	await content.close();
 }
 
 /** Uploads by URL: the service downloads the files. Only http(s) URLs are accepted. */
@@ -136,29 +147,53 @@ export function readUploadedFiles(data: unknown): UploadedFile[] {
 	});
 }
 
-async function multipartBody(files: FileToUpload[], kinds: MediaKind[], stall: StallWatch): Promise<RawBody> {
-	const form = new FormData();
+interface UploadProgress {
+	onStart(): void;
+	onProgress(): void;
+	onEnd(): void;
+}
+
+/**
+ * The upload's multipart body (field `files`), every file checked before the request goes out.
+ * Each part streams its file as the socket takes it: the first read uses the stream just
+ * checked, a repeated one (n8n re-sends after a 401) opens the file anew.
+ */
+async function multipartForm(files: FileToUpload[], kinds: MediaKind[], progress: UploadProgress): Promise<MultipartForm> {
+	const form = new MultipartForm();
 	for (const [index, file] of files.entries()) {
-		const content = await checkContent(await openForReading(file), file, kinds[index]);
-		form.append('files', content, {
-			filename: file.fileName,
-			contentType: file.mimeType,
-			knownLength: file.size,
-		});
+		let checked: PeekedBytes | undefined = await checkContent(await openForReading(file), file, kinds[index]);
+		const isLast = index === files.length - 1;
+		const open = (): AsyncIterable<Uint8Array> => {
+			const first = checked;
+			checked = undefined;
+			return metered(first ? first.rest : reopen(file), progress, isLast);
+		};
+		form.append('files', new FilePart(multipartFileName(file.fileName), file.mimeType || 'application/octet-stream', file.size ?? 0, open));
 	}
-	// Measured before piping: form-data forgets its parts as it streams them.
-	const headers = form.getHeaders() as Record<string, string>;
-	// A known Content-Length lets the service refuse an oversized upload before reading it.
-	if (files.every((file) => file.size !== undefined) && form.hasKnownLength()) {
-		headers['content-length'] = String(form.getLengthSync());
+	progress.onStart();
+	return form;
+}
+
+async function* reopen(file: FileToUpload): AsyncGenerator<Uint8Array> {
+	yield* (await openForReading(file)) as AsyncIterable<Uint8Array>;
+}
+
+async function* metered(source: AsyncIterable<Uint8Array>, progress: UploadProgress, isLast: boolean): AsyncGenerator<Uint8Array> {
+	for await (const chunk of source) {
+		progress.onProgress();
+		yield chunk;
 	}
-	const body = new PassThrough({ highWaterMark: UPLOAD_CHUNK_BYTES });
-	// form-data is a legacy stream: forward its errors, or the request would wait forever.
-	form.once('error', (error) => body.destroy(error));
-	const meter = stall.meter();
-	meter.once('error', (error) => body.destroy(error));
-	form.pipe(meter).pipe(body);
-	return { stream: body, headers };
+	if (isLast) progress.onEnd();
+}
+
+/**
+ * The file name as the multipart part carries it. A name with a double quote, a line break or
+ * another control character cannot be written into a Content-Disposition as it is (axios would
+ * send `%22`, `%0D%0A` in their place): such characters become `_`, the same substitute every time.
+ */
+export function multipartFileName(name: string): string {
+	// eslint-disable-next-line no-control-regex
+	return name.replace(/["\u0000-\u001f\u007f]/g, '_');
 }
 
 /**
@@ -166,67 +201,34 @@ async function multipartBody(files: FileToUpload[], kinds: MediaKind[], stall: S
  * input errors naming the file: as they are, they would reach the user as a "network error"
  * with advice about the Base URL.
  */
-async function openForReading(file: FileToUpload): Promise<Readable> {
+async function openForReading(file: FileToUpload): Promise<ByteSource> {
 	const unreadable = (error: unknown) =>
 		new NemoApiError(`${file.label} ("${file.fileName}") could not be read: ${truncate(error instanceof Error ? error.message : String(error), 200)}`, {
 			kind: 'input',
 			field: file.field,
 			description: "n8n could not read the file from its binary data (it may have been deleted or moved). Run the node that produced the file again.",
 		});
-	let source: Readable;
+	let source: ByteSource;
 	try {
 		source = await file.open();
 	} catch (error) {
 		throw unreadable(error);
 	}
-	const out = new PassThrough();
-	source.once('error', (error) => out.destroy(unreadable(error)));
-	out.once('close', () => {
-		if (!source.destroyed) source.destroy();
-	});
-	source.pipe(out);
-	return out;
-}
-
-/** Fires its signal when no byte passed through its meter for `timeoutMs`. */
-class StallWatch {
-	private readonly controller = new AbortController();
-	private lastProgress = Date.now();
-	private timer?: NodeJS.Timeout;
-	fired = false;
-
-	constructor(readonly timeoutMs: number) {}
-
-	get signal(): AbortSignal {
-		return this.controller.signal;
-	}
-
-	meter(): Transform {
-		this.lastProgress = Date.now();
-		this.stop();
-		this.timer = setInterval(() => {
-			if (Date.now() - this.lastProgress > this.timeoutMs) {
-				this.fired = true;
-				this.stop();
-				this.controller.abort(new Error('upload stalled'));
+	return (async function* readable(): AsyncGenerator<Uint8Array | string> {
+		const iterator = source[Symbol.asyncIterator]();
+		try {
+			for (;;) {
+				let next: IteratorResult<Uint8Array | string>;
+				try {
+					next = await iterator.next();
+				} catch (error) {
+					throw unreadable(error);
+				}
+				if (next.done) return;
+				yield next.value;
 			}
-		}, Math.min(1_000, this.timeoutMs));
-		this.timer.unref();
-		return new Transform({
-			transform: (chunk, _encoding, callback) => {
-				this.lastProgress = Date.now();
-				callback(null, chunk);
-			},
-			flush: (callback) => {
-				// All bytes are out: from here on, the answer timeout applies, not the stall watch.
-				this.stop();
-				callback();
-			},
-		});
-	}
-
-	stop(): void {
-		if (this.timer) clearInterval(this.timer);
-		this.timer = undefined;
-	}
+		} finally {
+			await iterator.return?.();
+		}
+	})();
 }

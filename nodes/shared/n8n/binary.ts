@@ -1,4 +1,3 @@
-import { Readable } from 'node:stream';
 import type { IBinaryData, IExecuteFunctions } from 'n8n-workflow';
 import { type FileToUpload, type RenderDownload, UPLOAD_CHUNK_BYTES, checkFile, inputError } from '../client';
 
@@ -51,7 +50,7 @@ export async function fileFromBinaryProperty(
 			size: base64Length(binary.data),
 			label,
 			field,
-			open: () => Readable.from(decodeInChunks(binary.data)),
+			open: () => decodeInChunks(binary.data),
 		};
 	}
 	// Type, size and content are checked now, before the caller creates a session or sends a byte.
@@ -60,7 +59,7 @@ export async function fileFromBinaryProperty(
 }
 
 /** Decodes base64 a slice at a time (a multiple of 4 characters), so reading never holds a second, decoded copy of the file. */
-function* decodeInChunks(data: string, chars = 256 * 1024): Generator<Buffer> {
+async function* decodeInChunks(data: string, chars = 256 * 1024): AsyncGenerator<Buffer> {
 	// Slices must keep 4-character alignment: with whitespace in the text they would not.
 	if (/\s/.test(data)) {
 		yield Buffer.from(data, 'base64');
@@ -71,7 +70,8 @@ function* decodeInChunks(data: string, chars = 256 * 1024): Generator<Buffer> {
 
 /** The finished video as n8n binary data, streamed into n8n's binary store. */
 export async function binaryFromDownload(context: IExecuteFunctions, download: RenderDownload, fileName: string): Promise<IBinaryData> {
-	const binary = await context.helpers.prepareBinaryData(download.stream, fileName, download.contentType || 'video/mp4');
+	// The body is the stream n8n's helper answered with: n8n's store reads it as it arrives.
+	const binary = await context.helpers.prepareBinaryData(download.body as Parameters<IExecuteFunctions['helpers']['prepareBinaryData']>[0], fileName, download.contentType || 'video/mp4');
 	binary.fileName = fileName;
 	return binary;
 }

@@ -4,6 +4,7 @@ import { DEFAULT_BASE_URL } from '../client/constants';
 import { normalizeBaseUrl } from '../client/transport';
 import { version } from '../../../package.json';
 import { credentialTrialTokens } from './trial-token';
+import { n8nHttpHelpers } from './http';
 
 /**
  * Builds the client core from the `nemoApi` credential: the one place where n8n's credential
@@ -21,7 +22,7 @@ export interface NemoCredentialData {
 	allowInsecureHttp?: boolean;
 }
 
-export function clientOptionsFromCredential(data: ICredentialDataDecryptedObject, identity: string): NemoClientOptions {
+export function clientOptionsFromCredential(data: ICredentialDataDecryptedObject, identity: string): Omit<NemoClientOptions, 'http'> {
 	const credential = data as NemoCredentialData;
 	return {
 		baseUrl: credential.baseUrl,
@@ -44,6 +45,7 @@ export async function createNemoClient(context: IExecuteFunctions): Promise<Nemo
 	const baseUrl = normalizeBaseUrl(options.baseUrl?.trim() || DEFAULT_BASE_URL, options.allowInsecureHttp === true).href.replace(/\/$/, '');
 	const client = new NemoClient({
 		...options,
+		http: n8nHttpHelpers(context.helpers),
 		clientId,
 		log: (level, message, meta) => context.logger[level](message, { node: context.getNode().name, ...meta }),
 		// The trial token is kept by n8n (the credential's preAuthentication), not by this process.

@@ -8,6 +8,7 @@ import {
 	amendError,
 	checkMediaUrl,
 	isNemoApiError,
+	settle,
 	truncate,
 } from '../client';
 import { fileFromBinaryProperty } from './binary';
@@ -100,9 +101,8 @@ export async function runEdit(context: IExecuteFunctions, client: NemoClient, re
 	if (uploadedFiles.length > 0) json.uploadedFiles = uploadedFiles.map(uploadedFileJson);
 
 	if (request.delivery === 'none') return { json };
-	let exported: INodeExecutionData;
-	try {
-		exported = await exportSession(context, client, {
+	const exporting = await settle(
+		exportSession(context, client, {
 			itemIndex,
 			sessionId: session.sessionId,
 			draft: outcome.draft,
@@ -110,16 +110,19 @@ export async function runEdit(context: IExecuteFunctions, client: NemoClient, re
 			delivery: request.delivery,
 			options: request.options,
 			signal,
-		});
-	} catch (error) {
+		}),
+	);
+	if (!exporting.ok) {
 		// The instruction was sent (and charged) and the edit is in the session: running this node
 		// again would send it again. Say where the edit is, so the export alone can be repeated.
+		const { error } = exporting;
 		if (!isNemoApiError(error) || error.kind === 'cancelled') throw error;
 		throw amendError(error, {
 			message: `The edit itself is done in session ${session.sessionId}.`,
 			description: `To get the video, run Nemo Export on session ${session.sessionId} rather than this node again (which would send, and charge, the instruction again).`,
 		});
 	}
+	const exported = exporting.value;
 	return { json: { ...json, ...exported.json }, binary: exported.binary };
 }
 

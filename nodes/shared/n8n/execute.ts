@@ -1,14 +1,6 @@
-import type {
-	ICredentialTestFunctions,
-	ICredentialsDecrypted,
-	IExecuteFunctions,
-	INodeCredentialTestResult,
-	INodeExecutionData,
-} from 'n8n-workflow';
-import { NemoClient, type TrialTokenStore, isNemoApiError, redactDeep, redactSecrets } from '../client';
-import { keptTrialToken } from './trial-token';
-import { isExpiring } from '../client/auth';
-import { clientOptionsFromCredential, createNemoClient } from './client-factory';
+import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
+import { type NemoClient, redactDeep } from '../client';
+import { createNemoClient } from './client-factory';
 import { type ItemResult, type ItemWork, runItems } from './item-runner';
 import { readFromInputOrId, readItemsAtOnce } from './parameters';
 
@@ -72,48 +64,4 @@ function keepInputBinary(result: ItemResult, input: INodeExecutionData | undefin
 	if (!input?.binary) return result;
 	const keep = (item: INodeExecutionData): INodeExecutionData => ({ ...item, binary: { ...input.binary, ...item.binary } });
 	return Array.isArray(result) ? result.map(keep) : keep(result);
-}
-
-/** The Test's answer where a trial token is needed: it is the next run's to get (see testNemoCredential). */
-class TrialTokenNeeded extends Error {}
-const NO_TRIAL_TOKEN_YET =
-	'Reached NemoVideo. No trial token yet: the first run gets one (free credits) and n8n keeps it in this credential; the balance shows here after that.';
-const TRIAL_TOKEN_RENEWED_ON_RUN =
-	'Reached NemoVideo. The trial token n8n keeps has expired or was rejected: the next run gets a new one and keeps it; the balance shows here after that.';
-
-/** The credential dialog's "Test": reads the balance with the token there is; never asks for a trial token. */
-export async function testNemoCredential(
-	this: ICredentialTestFunctions,
-	credential: ICredentialsDecrypted,
-): Promise<INodeCredentialTestResult> {
-	let client: NemoClient | undefined;
-	try {
-		const data = credential.data ?? {};
-		// The trial token n8n keeps for this credential is used, never asked for: a test cannot
-		// write the credential, so a token it got would be lost, and the service gives one per
-		// client id per 7 days: the first run would then be refused its own.
-		const trialTokens: TrialTokenStore = {
-			read: () => keptTrialToken(data),
-			renew: async () => {
-				throw new TrialTokenNeeded();
-			},
-		};
-		client = new NemoClient({ ...clientOptionsFromCredential(data, credential.id ?? credential.name ?? 'default'), trialTokens });
-		const kept = keptTrialToken(data);
-		if (!String(data.accessToken ?? '').trim() && (!kept || isExpiring(kept))) {
-			await client.checkServiceAnswers();
-			return { status: 'OK', message: kept ? TRIAL_TOKEN_RENEWED_ON_RUN : NO_TRIAL_TOKEN_YET };
-		}
-		const balance = await client.getCredits();
-		return { status: 'OK', message: `Connected: ${balance.available} credits available.` };
-	} catch (error) {
-		// The kept trial token was rejected (1001): the next run gets a new one and keeps it.
-		if (error instanceof TrialTokenNeeded) return { status: 'OK', message: TRIAL_TOKEN_RENEWED_ON_RUN };
-		const message = isNemoApiError(error)
-			? `${error.message}${error.description ? ` ${error.description}` : ''}`
-			: redactSecrets(error instanceof Error ? error.message : String(error));
-		return { status: 'Error', message };
-	} finally {
-		await client?.close();
-	}
 }

@@ -1,5 +1,5 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
-import { type NemoClient, type RenderStatus, type Timeline, inputError, isNemoApiError } from '../client';
+import { type NemoClient, type RenderStatus, type Timeline, inputError, isNemoApiError, settle } from '../client';
 import { binaryFromDownload } from './binary';
 import type { CommonOptions } from './parameters';
 
@@ -86,19 +86,16 @@ export async function deliverRender(
 	}
 	const fileName = request.options.fileName ?? `nemo-${request.sessionId ?? status.renderId}.mp4`;
 	const fetchVideo = async () => {
-		const download = await client.openDownload(status, request.signal);
-		return { download, binary: await binaryFromDownload(context, download, fileName) };
+		const { download, stored } = await client.download(status, (video) => binaryFromDownload(context, video, fileName), request.signal);
+		// The MIME type is the content's, known once the first bytes were seen.
+		stored.mimeType = download.contentType;
+		return { download, binary: stored };
 	};
-	let fetched: Awaited<ReturnType<typeof fetchVideo>>;
-	try {
-		fetched = await fetchVideo();
-	} catch (error) {
-		// The video is rendered and a download repeats safely: a connection cut or stalled half-way
-		// is read once more, rather than failing an item whose instruction was already charged.
-		if (!isNemoApiError(error) || error.kind === 'cancelled' || !error.isTransient) throw error;
-		fetched = await fetchVideo();
-	}
-	const { download, binary } = fetched;
+	// The video is rendered and a download repeats safely: a connection cut or stalled half-way
+	// is read once more, rather than failing an item whose instruction was already charged.
+	const first = await settle(fetchVideo());
+	if (!first.ok && (!isNemoApiError(first.error) || first.error.kind === 'cancelled' || !first.error.isTransient)) throw first.error;
+	const { download, binary } = first.ok ? first.value : await fetchVideo();
 	if (request.delivery !== 'url') json.videoUrl = status.outputUrl ?? download.url;
 	json.fileName = fileName;
 	json.sizeBytes = status.sizeBytes ?? download.sizeBytes ?? json.sizeBytes;

