@@ -33,8 +33,12 @@ function frame(i) {
 
 /** @param {Readable} body */
 function answer(body) {
-	return { status: 200, headers: { 'content-type': 'text/event-stream' }, body, url: 'http://bench.invalid/run_sse' };
+	const controller = new AbortController();
+	return { status: 200, headers: { 'content-type': 'text/event-stream' }, body, url: 'http://bench.invalid/run_sse', signal: controller.signal, close: () => (body.destroy(), controller.abort()) };
 }
+
+/** n8n-workflow's sleep, as the package's adapter hands it to the client. */
+const { sleep } = require('n8n-workflow');
 
 /** The stream as one Buffer. @param {number} n */
 function wholeStream(n) {
@@ -63,13 +67,13 @@ async function child(frames, runs) {
 		for (let i = 0; i < buf.length; i += 65536) chunks.push(buf.subarray(i, i + 65536));
 		gc();
 		let t = process.hrtime.bigint();
-		let o = check(await readAgentStream(answer(Readable.from(chunks, { objectMode: false })), { limits }));
+		let o = check(await readAgentStream(answer(Readable.from(chunks, { objectMode: false })), { limits, sleep }));
 		let ms = Number(process.hrtime.bigint() - t) / 1e6;
 		if (r > 0) out.bulk.push({ ms, mbps: buf.length / 1048576 / (ms / 1000), framesPerSec: frames / (ms / 1000), events: o.events, heartbeats: o.heartbeats });
 		// live: one frame per chunk
 		gc();
 		t = process.hrtime.bigint();
-		o = check(await readAgentStream(answer(Readable.from(frameBufs, { objectMode: false })), { limits }));
+		o = check(await readAgentStream(answer(Readable.from(frameBufs, { objectMode: false })), { limits, sleep }));
 		ms = Number(process.hrtime.bigint() - t) / 1e6;
 		if (r > 0) out.perFrame.push({ ms, mbps: buf.length / 1048576 / (ms / 1000), framesPerSec: frames / (ms / 1000), events: o.events, heartbeats: o.heartbeats });
 	}
@@ -84,7 +88,8 @@ async function child(frames, runs) {
 /**
  * A server in this process writes `n` keep-alive frames, each in its own write a tick apart
  * (so most arrive as their own chunk), then the final text event; the client reads the stream
- * with undici and readAgentStream. Heap after a full GC every n/10 frames.
+ * through n8n-core's httpRequest (as the package does) and readAgentStream. Heap after a full GC
+ * every n/10 frames.
  * @param {number} n
  * @param {any} readAgentStream
  * @param {any} limits
@@ -92,7 +97,8 @@ async function child(frames, runs) {
  */
 async function memoryOverSocket(n, readAgentStream, limits, gc) {
 	const http = require('node:http');
-	const { request } = require('undici');
+	const { n8nHttp } = require('./lib/client');
+	const http_ = n8nHttp();
 	const { HEARTBEAT_CYCLE } = require('../simulator/sse');
 	const jsonPerCycle = HEARTBEAT_CYCLE.filter((k) => k !== 'comment').length; // frames that are SSE events
 	const server = http.createServer((_req, res) => {
@@ -118,11 +124,13 @@ async function memoryOverSocket(n, readAgentStream, limits, gc) {
 	sample(0);
 	const eventsPerStep = ((n / 10) * jsonPerCycle) / HEARTBEAT_CYCLE.length;
 	let events = 0;
-	const res = await request(url, { method: 'POST' });
+	const controller = new AbortController();
+	const res = await http_.request({ method: 'POST', url, headers: {}, signal: controller.signal });
 	const o = await readAgentStream(
-		{ status: res.statusCode, headers: res.headers, body: res.body, url },
+		{ ...res, url, signal: controller.signal, close: () => (res.body.destroy(), controller.abort()) },
 		{
 			limits,
+			sleep,
 			onActivity: () => {
 				events++;
 				if (events % eventsPerStep === 0 && events / eventsPerStep < 10) sample((events / eventsPerStep) * (n / 10));

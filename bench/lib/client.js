@@ -26,7 +26,17 @@ const ATTRIBUTION = { source: 'n8n-nodes-nemovideo', version: 'bench', platform:
  */
 function makeClient(baseUrl, token, extra = {}) {
 	const { NemoClient } = dist('client');
-	return new NemoClient({ baseUrl, accessToken: token, attribution: ATTRIBUTION, ...extra });
+	return new NemoClient({ baseUrl, accessToken: token, attribution: ATTRIBUTION, http: n8nHttp(), ...extra });
+}
+
+/**
+ * The client's network and waits as inside n8n: the package's adapter (dist/nodes/shared/n8n/http.js)
+ * over n8n-core's own httpRequest (this.helpers.httpRequest in a node).
+ */
+function n8nHttp() {
+	const { httpRequest } = require('n8n-core/dist/execution-engine/node-execution-context/utils/request-helper-functions');
+	const { n8nHttpHelpers } = require(path.join(DIST, '..', 'n8n', 'http.js'));
+	return n8nHttpHelpers({ httpRequest });
 }
 
 /**
@@ -60,4 +70,4 @@ async function completedRender(client, smallClip) {
 	return { sessionId, renderId, status };
 }
 
-module.exports = { dist, makeClient, fileToUpload, completedRender, ATTRIBUTION };
+module.exports = { n8nHttp, dist, makeClient, fileToUpload, completedRender, ATTRIBUTION };

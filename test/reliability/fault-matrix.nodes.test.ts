@@ -336,9 +336,32 @@ const TRANSPORT: Row[] = [
 		where: 'sse',
 		rules: [{ endpoint: 'sse', status: 504 }],
 		expected: 'reported',
-		error: /answered sending the instruction with a web page \(HTTP 504\).* The session did not change in 3 checks afterwards\. The instruction was sent to session \d{19}\.$/,
+		error: /gateway in front of NemoVideo answered the instruction with HTTP 504 instead of an event stream\..* The session did not change in 3 checks afterwards\. The instruction was sent to session \d{19}\.$/,
 		advice: /not sent again/,
 	},
+	// Issue 20 point 2: a gateway's 502/503/504/52x is never a refusal, whatever its body's type:
+	// the service may have the instruction, so the session state decides (never "not charged").
+	...(
+		[
+			['gateway JSON 504 (API gateway timeout)', 504, '{"message":"Endpoint request timed out"}'],
+			['gateway JSON 502', 502, '{"message":"Internal server error"}'],
+			['gateway JSON 503', 503, '{"message":"Service Unavailable"}'],
+			['Cloudflare 524 page', 524, '<html><body>A timeout occurred</body></html>'],
+		] as const
+	).map(
+		([fault, status, body]): Row => ({
+			family: 'transport',
+			fault: `${fault} instead of a stream (the service may have it: state check)`,
+			where: 'sse',
+			rules: [{ endpoint: 'sse', status, body, contentType: body.startsWith('{') ? 'application/json' : 'text/html' }],
+			expected: 'reported',
+			error: new RegExp(`HTTP ${status}.* The session did not change in 3 checks afterwards\\. The instruction was sent to session \\d{19}\\.$`),
+			advice: /not sent again/,
+			check: (items) => {
+				for (const item of items) expect(String(item.json.error)).not.toMatch(/not charged|did not accept/);
+			},
+		}),
+	),
 	{ family: 'transport', fault: 'reset twice while polling', where: 'renderStatus', rules: [{ endpoint: 'renderStatus', reset: true, times: 2 }], expected: 'recovered' },
 	{ family: 'transport', fault: 'reset during the download (after 1000 bytes)', where: 'cdn', rules: [{ endpoint: 'cdn', resetAfterBytes: 1000 }], expected: 'recovered' },
 	{

@@ -150,6 +150,17 @@ export class ApiCaller {
 
 	/** Reads a non-stream answer to a message: an error, up to a cap (an endless body is not read to its end). */
 	private async readRejection(answer: StreamAnswer, request: Omit<ApiRequest, 'token'>): Promise<JsonAnswer> {
+		if (isGatewayStatus(answer.status)) {
+			// A gateway or CDN in front of the service says it got no (timely) answer: the service may
+			// have taken the instruction, whatever the body's type, so it is never called a refusal.
+			answer.close();
+			throw new NemoApiError(`A gateway in front of NemoVideo answered the instruction with HTTP ${answer.status} instead of an event stream.`, {
+				kind: 'network',
+				httpStatus: answer.status,
+				operation: request.operation,
+				description: TAKEN_UNKNOWN,
+			});
+		}
 		const chunks: Buffer[] = [];
 		let total = 0;
 		let overflow = false;
@@ -253,12 +264,17 @@ interface Attempt {
 	retriedClientId: boolean;
 }
 
-/**
- * An error status without a readable error: the service refused the message (API doc, 2026-12).
- * Not 502 or 504: a gateway says it got no answer from the service, which may have taken it.
- */
+/** An error status without a readable error: the service refused the message (API doc, 2026-12). */
 function isRefusalStatus(status: number): boolean {
-	return status >= 400 && status !== 502 && status !== 504;
+	return status >= 400 && !isGatewayStatus(status);
+}
+
+/**
+ * 502, 503, 504 and Cloudflare's 520-527: what a gateway or CDN answers when the service behind
+ * it did not answer (in time). The service may have the request all the same.
+ */
+function isGatewayStatus(status: number): boolean {
+	return status === 502 || status === 503 || status === 504 || (status >= 520 && status <= 527);
 }
 
 const TAKEN_UNKNOWN = 'Whether the service took the instruction is not known: the session state is checked instead of sending it again.';
