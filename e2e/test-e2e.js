@@ -474,6 +474,20 @@ async function suite(which, shared) {
 			report.times.proxyLargeExecuteMs = res.ms;
 		});
 
+		// ------------------------------------------------------------------ n8n's SSRF protection (2.x)
+		if (host.major === 2) {
+			await check(v, "n8n's SSRF protection applies to our requests: the simulator on 127.0.0.1 is blocked until allowed, then the demo runs", async () => {
+				const before = (await sim.admin('requests')).length;
+				const blocked = await n8n.execute(EXAMPLES.demo.id, { allowError: true, timeoutMs: 120_000, env: { N8N_SSRF_PROTECTION_ENABLED: 'true' } });
+				assert.notEqual(blocked.status, 'success', 'the demo ran although n8n blocks loopback addresses');
+				assert.match(String(blocked.error), /n8n's SSRF protection blocked the request to http:\/\/127\.0\.0\.1:\d+/, `the error names n8n's protection (got ${blocked.error})`);
+				assert.equal((await sim.admin('requests')).length, before, 'nothing reached the simulator');
+				const allowed = await n8n.execute(EXAMPLES.demo.id, { timeoutMs: 240_000, env: { N8N_SSRF_PROTECTION_ENABLED: 'true', N8N_SSRF_ALLOWED_IP_RANGES: '127.0.0.1/32' } });
+				assert.equal(allowed.status, 'success');
+				console.log(`  blocked: ${String(blocked.error).slice(0, 160)}; allowed with N8N_SSRF_ALLOWED_IP_RANGES=127.0.0.1/32: demo ${(allowed.ms / 1000).toFixed(1)} s`);
+			});
+		}
+
 		// ------------------------------------------------------------------ webhook + folder (n8n start)
 		await check(v, 'webhook and folder-watch workflows activate, n8n starts', async () => {
 			await n8n.activate(EXAMPLES.webhook.id);

@@ -16,6 +16,7 @@
  * @typedef {object} PartInfo
  * @property {string} name       form field name
  * @property {string | null} filename  null for plain (non-file) fields
+ * @property {string | null} rawFilename  the file name as the part's header gave it (filename* decoded), before the base name is taken
  * @property {string} contentType
  * @property {Record<string, string>} headers lower-case names
  */
@@ -104,6 +105,7 @@ function parsePartHeaders(block) {
 	return {
 		name: params.name || '',
 		filename,
+		rawFilename: rawName ?? null,
 		contentType: headers['content-type'] || (filename === null ? 'text/plain' : 'application/octet-stream'),
 		headers,
 	};

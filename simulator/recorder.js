@@ -24,6 +24,7 @@
  * @property {number | null} endedAt epoch ms when the response finished or the connection closed
  * @property {boolean} aborted the connection closed before the response finished
  * @property {string[]} faults fault action keys applied to this request
+ * @property {string[]} [fileNames] uploads: each file part's name as received (before the base name is taken)
  */
 
 /**

@@ -64,6 +64,8 @@ async function receiveMultipart(ctx, boundary, budget, sinks, written) {
 		if (info.name !== 'files') {
 			throw new ApiError(400, `Files must be sent in the multipart field "files" (got a file in "${info.name}")`);
 		}
+		// What the client sent, for tests: the names as written, before the base name is taken.
+		(ctx.record.fileNames ??= []).push(info.rawFilename ?? '');
 		if (!info.filename) throw new ApiError(4001, 'Unsupported file: a file part has no file name');
 		const fileType = fileTypeOf(info.filename);
 		if (!fileType) {

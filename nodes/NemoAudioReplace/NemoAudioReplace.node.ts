@@ -22,6 +22,8 @@ const AUDIO: MediaInputSpec = {
 	defaultBinaryProperty: 'audio',
 	allowSession: false,
 	urlPlaceholder: 'https://example.com/voiceover.mp3',
+	// Not a video's sound track: the service asks for an audio file (and would charge a video's refusal).
+	accepts: ['audio'],
 };
 
 export class NemoAudioReplace implements INodeType {

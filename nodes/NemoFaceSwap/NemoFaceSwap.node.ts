@@ -21,6 +21,7 @@ const FACE: MediaInputSpec = {
 	defaultBinaryProperty: 'face',
 	allowSession: false,
 	urlPlaceholder: 'https://example.com/face.jpg',
+	accepts: ['image'],
 };
 
 export class NemoFaceSwap implements INodeType {

@@ -93,6 +93,17 @@ describe('1. a failure stops the batch without aborting instructions already sen
 		await result.cleanup();
 	});
 
+	it('a stopped execution with one item names its session too (issue 20 point 3)', async () => {
+		sim.configure({ sseDurationMs: 30_000 });
+		const result = await runNodes(faceSwap(), { credentials, inputItems: [swapItem(0)], cancelAfterMs: 500 });
+		expect(result.status).toBe('canceled');
+		const error = result.nodeError('Nemo')!;
+		expect(sim.messages).toHaveLength(1);
+		expect(error.message).toBe('Item index 0: Cancelled: the execution was stopped.');
+		expect(error.description).toBe(`Items stopped after their instruction was sent (and charged): item 0 (session ${sim.messages[0].sessionId}); check those sessions before sending again.`);
+		await result.cleanup();
+	});
+
 	it('names the items that finished when the failure is not one of ours (an expression n8n could not evaluate)', async () => {
 		const sessionId = await newSession();
 		// Item 0 sends and finishes; item 1's instruction refers to a node that does not exist (n8n's ExpressionError).
@@ -368,3 +379,43 @@ async function rewritingProxy(target: string, rewrite: (path: string, body: stri
 			}),
 	};
 }
+
+describe("n8n's Retry On Fail (issue 20 point 1): an instruction a try sent is never sent again", () => {
+	const retrying = (parameters: Record<string, unknown> = {}, settings: Record<string, unknown> = {}) =>
+		withNode(faceSwap(parameters), 'Nemo', { retryOnFail: true, maxTries: 3, waitBetweenTries: 0, ...settings });
+
+	it('the export failed in the first try: the second try exports the edit the first one made, without sending the instruction again', async () => {
+		sim.addFault({ endpoint: 'renderStart', renderFails: 'GPU node unavailable', times: 1 });
+		const result = await runNodes(retrying(), { credentials, inputItems: [swapItem(0)] });
+		expect(result.error).toBeUndefined();
+		const [item] = result.nodeOutput('Nemo');
+		expect(item.json.error).toBeUndefined();
+		expect(item.binary?.data?.mimeType).toBe('video/mp4');
+		expect(item.json.note).toMatch(/earlier try of this node/);
+		expect(sim.messages).toHaveLength(1);
+		expect(sim.requests.filter((r) => r.path === '/run_sse')).toHaveLength(1);
+		await result.cleanup();
+	});
+
+	it('under Continue On Fail too (n8n retries when the first output item is an error)', async () => {
+		sim.addFault({ endpoint: 'renderStart', renderFails: 'GPU node unavailable', times: 1 });
+		// One at a time, so the failing export is item 0's: n8n retries only when the first item is an error.
+		const result = await runNodes(retrying({ options: { itemsAtOnce: 1 } }, { onError: 'continueRegularOutput' }), { credentials, inputItems: [swapItem(0), swapItem(1)] });
+		const items = result.nodeOutput('Nemo');
+		expect(items.map((item) => item.json.error)).toEqual([undefined, undefined]);
+		expect(sim.messages).toHaveLength(2);
+		await result.cleanup();
+	});
+
+	it('the outcome of the first try is not known: the later tries fail naming the session, and send nothing', async () => {
+		// Every state read after the edit fails: the first try cannot tell whether the edit happened.
+		sim.configure({ sseDurationMs: 100 });
+		sim.addFault({ endpoint: 'state', after: 1, status: 503, times: 1_000 });
+		const result = await runNodes(retrying(), { credentials, inputItems: [swapItem(0)] });
+		const error = result.nodeError('Nemo')!;
+		expect(error.message).toMatch(/^Item index 0: The instruction was sent to session \d{19} in an earlier try of this node, and how it ended is not known; it was not sent again\./);
+		expect(error.description).toMatch(/Retry On Fail/);
+		expect(sim.messages).toHaveLength(1);
+		await result.cleanup();
+	});
+});

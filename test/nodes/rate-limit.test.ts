@@ -92,3 +92,23 @@ it('holds 70 edits open at once at Items at Once 70 (the connection pool does no
 	expect(maxAcceptedStreamsAtOnce()).toBe(70);
 	await result.cleanup();
 }, 30_000);
+
+it('instructions still waiting for a rate-limit turn are stopped with the batch when another item fails: "sent" means the service has it (issue 20 point 4)', async () => {
+	// One edit at a time, and a long pause after each refusal: items 1 and 2 are refused (429) and
+	// wait in the limiter while item 0's edit runs; item 0 then fails (its export fails), with no
+	// Continue On Fail, so the batch stops.
+	sim.configure({ sseDurationMs: 300, rateLimit: { concurrentStreams: 1, retryAfterSec: 2 } });
+	sim.addFault({ endpoint: 'renderStart', renderFails: 'GPU node unavailable', times: 1 });
+	const workflow = withNode(workflowFixture('batch-face-swap'), 'Nemo Face Swap', { onError: 'stopWorkflow', parameters: { options: { itemsAtOnce: 3 } } });
+	// The refused items wait out the whole Retry-After (the usual test tuning caps it at 0.2 s).
+	const tuning = JSON.parse(String(credentials.tuning ?? '{}')) as { retry?: Record<string, number> };
+	tuning.retry = { ...tuning.retry, maxRateLimitWaitMs: 5_000 };
+	const result = await runNodes(workflow, { credentials: { ...credentials, tuning: JSON.stringify(tuning) }, inputItems: [0, 1, 2].map(swapItem) });
+	const error = result.nodeError('Nemo Face Swap')!;
+	expect(error.message).toMatch(/GPU node unavailable/);
+	await new Promise((resolve) => setTimeout(resolve, 2_500)); // past the limiter's pause: nothing more goes out
+	expect(sim.messages).toHaveLength(1);
+	expect(sim.requests.filter((r) => r.endpoint === 'sse' && r.status === 200)).toHaveLength(1);
+	expect(error.description).toMatch(/Items not started, or stopped before they sent anything: item 1, item 2\.$/);
+	await result.cleanup();
+});

@@ -5,6 +5,8 @@
  * long or non-Latin instruction, a token with stray spaces, a Base URL with a trailing slash or a
  * path) works.
  */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { mkdtemp, open, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -271,5 +273,51 @@ describe('the credential', () => {
 	it('a Base URL with a wrong path says to check the Base URL', async () => {
 		const outputs = await outputsOf('n8n-nodes-nemovideo.nemoCredits', {}, [{ json: {} }], { credentials: { baseUrl: `${sim.url}/v2/api`, accessToken: '' } });
 		expectErrorItem(outputs, 0, { error: /NemoVideo answered 404 \(not found\) while getting a trial token\. The service said: "No such endpoint: POST \/v2\/api\/api\/auth\/anonymous-token"/, advice: /the Base URL in the Nemo API credential is wrong/ });
+	});
+});
+
+describe('inputs that cannot work are refused before anything is charged (issue 20 point 7)', () => {
+	const AUDIO_REPLACE = { videoSource: 'binary', videoBinaryProperty: 'data', audioSource: 'binary', audioBinaryProperty: 'audio', result: 'url' };
+
+	it('the clip given as both the video and the face photo: refused, naming both fields, nothing sent', async () => {
+		const outputs = await outputsOf('n8n-nodes-nemovideo.nemoFaceSwap', { ...FACE_SWAP, faceBinaryProperty: 'data' }, [{ json: {}, binary: { data: media('clip.mp4') } }]);
+		expectErrorItem(outputs, 0, { error: /Video and Face Photo are the same file \(binary property "data"\); they must be two different files\./, advice: /its own binary property: an image/ });
+		expect(sentWork()).toHaveLength(0);
+	});
+
+	it('the photo and the clip swapped (an image as the video, a video as the face): refused, nothing sent', async () => {
+		const outputs = await outputsOf('n8n-nodes-nemovideo.nemoFaceSwap', FACE_SWAP, [{ json: {}, binary: { data: media('face.jpg'), face: media('clip.mp4') } }]);
+		expectErrorItem(outputs, 0, { error: /Video \(binary property "data"\) \("face\.jpg"\) is an image; it must be a video/, advice: /mp4, mov, avi, webm, mkv/ });
+		expect(sentWork()).toHaveLength(0);
+	});
+
+	it('Audio Replace with a picture, or a video, as the new audio: refused (the service asks for an audio file), nothing sent', async () => {
+		const picture = await outputsOf('n8n-nodes-nemovideo.nemoAudioReplace', AUDIO_REPLACE, [{ json: {}, binary: { data: media('clip.mp4'), audio: media('face.jpg') } }]);
+		expectErrorItem(picture, 0, { error: /New Audio \(binary property "audio"\) \("face\.jpg"\) is an image; it must be an audio file\./, advice: /mp3, wav, m4a, aac/ });
+		const video = await outputsOf('n8n-nodes-nemovideo.nemoAudioReplace', AUDIO_REPLACE, [{ json: {}, binary: { data: media('clip.mp4'), audio: media('voice.mp4') } }]);
+		expectErrorItem(video, 0, { error: /New Audio \(binary property "audio"\) \("voice\.mp4"\) is a video; it must be an audio file\./, advice: /mp3, wav, m4a, aac/ });
+		expect(sentWork()).toHaveLength(0);
+	});
+
+	it('a video as the face photo: refused by its type, nothing sent', async () => {
+		const outputs = await outputsOf('n8n-nodes-nemovideo.nemoFaceSwap', FACE_SWAP, [{ json: {}, binary: { data: media('clip.mp4'), face: media('other.mp4') } }]);
+		expectErrorItem(outputs, 0, { error: /Face Photo \(binary property "face"\) \("other\.mp4"\) is a video; it must be an image\./, advice: /jpg, png, gif, webp/ });
+		expect(sentWork()).toHaveLength(0);
+	});
+
+	it('URLs: the type the upload reports decides before the instruction (a picture at the video URL): nothing charged', async () => {
+		const picture = http.createServer((_request, response) => response.writeHead(200, { 'content-type': 'image/jpeg' }).end(media('x.jpg').data));
+		await new Promise<void>((resolve) => picture.listen(0, '127.0.0.1', resolve));
+		try {
+			const outputs = await outputsOf(
+				'n8n-nodes-nemovideo.nemoFaceSwap',
+				{ ...FACE_SWAP, videoSource: 'url', videoUrl: `http://127.0.0.1:${(picture.address() as AddressInfo).port}/holiday.jpg` },
+				[{ json: {}, binary: { face: media('face.jpg') } }],
+			);
+			expectErrorItem(outputs, 0, { error: /Video URL points to an image \("holiday\.jpg"\); it must be a video\. Nothing was sent to the editor\./, advice: /which costs nothing/ });
+			expect(sim.messages).toHaveLength(0);
+		} finally {
+			picture.close();
+		}
 	});
 });

@@ -362,6 +362,17 @@ const TRANSPORT: Row[] = [
 			},
 		}),
 	),
+	{
+		// Review of issue 18: undici's body timeout once bounded this; on n8n's helper the client's own watchdog does.
+		family: 'transport',
+		fault: 'an error answer to the instruction that stalls half-way (headers, then nothing)',
+		where: 'sse',
+		tuning: tuningWith({ streamLimits: { heartbeatOnlyLimitMs: 300 } }),
+		rules: [{ endpoint: 'sse', status: 400, body: '{"code":400,"message":"bad request"}', contentType: 'application/json', stallBodyMs: 60_000 }],
+		expected: 'reported',
+		error: /answered the instruction with HTTP 400, and the answer stalled before its end .* The instruction was sent to session \d{19}\.$/,
+		advice: /not sent again/,
+	},
 	{ family: 'transport', fault: 'reset twice while polling', where: 'renderStatus', rules: [{ endpoint: 'renderStatus', reset: true, times: 2 }], expected: 'recovered' },
 	{ family: 'transport', fault: 'reset during the download (after 1000 bytes)', where: 'cdn', rules: [{ endpoint: 'cdn', resetAfterBytes: 1000 }], expected: 'recovered' },
 	{

@@ -306,6 +306,23 @@ describe('the downloaded video is checked (point 4)', () => {
 		await client.close();
 	});
 
+	it('n8n failing to store the video (its disk full) is said so, and not retried from the other address (review of issue 18)', async () => {
+		const { client, status } = await finishedRender();
+		sim.reset();
+		const error = await client
+			.download(status, async () => {
+				throw new Error('ENOSPC: no space left on device');
+			})
+			.then(
+				() => undefined,
+				(caught: unknown) => caught as NemoApiError,
+			);
+		expect(error?.message).toBe('n8n could not store the downloaded video: ENOSPC: no space left on device');
+		expect(error?.isTransient).toBe(false);
+		expect(sim.requests.filter((request) => request.endpoint === 'download')).toHaveLength(0);
+		await client.close();
+	});
+
 	it('the binary gets the real MIME type, whatever the server labels it', async () => {
 		const { client, status } = await finishedRender();
 		const cdn = await proxyServer(sim.cdnUrl, (request, response) => {
@@ -397,6 +414,13 @@ describe('service-supplied URLs to private addresses (point 6)', () => {
 		['http://[fe80::1]/clip.mp4', 'fe80::1'],
 		['http://localhost:9/clip.mp4', 'localhost'],
 		['http://0.0.0.0:9/clip.mp4', '0.0.0.0'],
+		// review of issue 18: a trailing dot, IPv4 inside IPv6 (compatible, NAT64, 6to4), benchmarking, multicast
+		['http://localhost.:9/clip.mp4', 'localhost'],
+		['http://[::7f00:1]/clip.mp4', '::7f00:1'],
+		['http://[64:ff9b::a9fe:a9fe]/clip.mp4', '64:ff9b::a9fe:a9fe'],
+		['http://[2002:a9fe:a9fe::]/clip.mp4', '2002:a9fe:a9fe::'],
+		['http://198.18.0.1/clip.mp4', '198.18.0.1'],
+		['http://224.0.0.1/clip.mp4', '224.0.0.1'],
 	])('an output URL %s is refused before any request when the Base URL is public', async (outputUrl, shown) => {
 		const { client, status } = await finishedRender({ baseUrl: publicLooking(sim), allowInsecureHttp: true });
 		const download = await downloadToBuffer(client, { ...status, outputUrl });

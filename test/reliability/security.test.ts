@@ -261,3 +261,31 @@ describe('the final leak scan (global-teardown.ts) finds a leak when there is on
 		expect(text).not.toContain('QUJD');
 	});
 });
+
+describe('secrets that are not our token (issue 20 point 5)', () => {
+	beforeEach(() => sim.addToken(TOKEN, { credits: 100_000 }));
+	const JPEG = Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.alloc(4096, 2)]);
+	/** What a workflow (and a webhook's answer) reads of an item, and the error n8n shows. */
+	const shown = (items: Array<{ json: unknown; error?: { message?: string; description?: string | null } }>) =>
+		serialise(items.map((item) => ({ json: item.json, message: item.error?.message, description: item.error?.description })));
+
+	it('a URL input with a user and password, and a signed query string: neither reaches the error item (nor, so, a webhook\'s answer)', async () => {
+		const url = 'http://alice:s3cretPassw0rd@127.0.0.1:1/clip.mp4?X-Amz-Signature=abcdef0123456789&X-Amz-Credential=AKIAIOSFODNN7EXAMPLE%2F20261205&sig=zzzSIGzzz&token=tok_12345678';
+		const { items } = await run('n8n-nodes-nemovideo.nemoFaceSwap', { ...FACE_SWAP, videoSource: 'url', videoUrl: url }, { inputItems: [{ json: {}, binary: { face: { data: JPEG, fileName: 'face.jpg', mimeType: 'image/jpeg' } } }] });
+		const text = shown(items);
+		expect(items[0].json.error).toEqual(expect.any(String));
+		for (const secret of ['s3cretPassw0rd', 'alice:', 'abcdef0123456789', 'AKIAIOSFODNN7EXAMPLE', 'zzzSIGzzz', 'tok_12345678']) expect(text).not.toContain(secret);
+		expect(text).toContain('127.0.0.1:1/clip.mp4');
+		// The service still got the URL as given.
+		const upload = sim.requests.find((request) => request.path.startsWith('/api/upload-video/') && request.json !== undefined);
+		expect((upload?.json as { urls?: string[] } | undefined)?.urls).toEqual([url]);
+	});
+
+	it('a render failure whose text carries an API key: masked in the item\'s error, the rest kept', async () => {
+		sim.addFault({ endpoint: 'renderStart', renderFails: 'worker crashed\nenv RENDER_API_KEY=sk_live_51HqLyjWDarjtT1zdp7dc and password=hunter2hunter2\nexit 1' });
+		const { items } = await run('n8n-nodes-nemovideo.nemoFaceSwap', FACE_SWAP, { inputItems: [swapItem(0)] });
+		const text = shown(items);
+		expect(items[0].json.error).toMatch(/worker crashed/);
+		for (const secret of ['sk_live_51HqLyjWDarjtT1zdp7dc', 'hunter2hunter2']) expect(text).not.toContain(secret);
+	});
+});

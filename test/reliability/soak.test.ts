@@ -131,6 +131,8 @@ it(`${ITEMS} items, ${ITEMS_AT_ONCE} at once, ~${FAULT_RATE * 100}% of requests 
 	process.on('warning', onWarning);
 	const measured = await soakBatch();
 	process.off('warning', onWarning);
+	// The client's waits end in steps of at most 250 ms (abort.ts): let the last ones run out.
+	await new Promise((resolve) => setTimeout(resolve, 500));
 	collect();
 	const after = process.memoryUsage();
 	await new Promise((resolve) => setTimeout(resolve, 50));

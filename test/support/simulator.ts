@@ -18,6 +18,8 @@ export interface RecordedRequest {
 	endpoint?: string | null;
 	/** The faults applied to this request (names of the rule's actions). */
 	faults?: string[];
+	/** Uploads: each file part's name as received, before the simulator takes its base name. */
+	fileNames?: string[];
 	startedAt: number;
 	endedAt: number | null;
 }

@@ -66,12 +66,14 @@ export function linkedController(signals: Array<AbortSignal | undefined>): { con
 export class Watchdog<Name extends string = string> {
 	private readonly deadlines = new Map<Name, number>();
 	private running = true;
+	private onExpire: (name: Name) => void;
 	expired?: Name;
 
 	constructor(
 		private readonly sleep: Sleep,
-		private readonly onExpire: (name: Name) => void,
+		onExpire: (name: Name) => void,
 	) {
+		this.onExpire = onExpire;
 		void this.watch();
 	}
 
@@ -84,8 +86,11 @@ export class Watchdog<Name extends string = string> {
 		this.deadlines.delete(name);
 	}
 
+	/** Ends the watch. Its last step may run on for up to WAIT_STEP_MS: it holds nothing of the caller's by then. */
 	stop(): void {
 		this.running = false;
+		this.deadlines.clear();
+		this.onExpire = () => undefined;
 	}
 
 	private async watch(): Promise<void> {

@@ -1,4 +1,4 @@
-import { pause } from './abort';
+import { Watchdog, pause } from './abort';
 import type { TokenProvider } from './auth';
 import { inferErrorCode } from './envelope';
 import { NemoApiError, apiError, cancelledError, during, isNemoApiError, settle } from './errors';
@@ -106,6 +106,8 @@ export class ApiCaller {
 					description: "The instruction was not sent again, to avoid a second charge. Check the session's timeline, then try again.",
 				});
 			}
+			// Refused: the service does not have the instruction, now or while a recovery waits.
+			request.inFlight?.(false);
 			if (await this.recover(rejection, attempt, request)) continue;
 			throw this.errorFor(rejection, request.operation);
 		}
@@ -164,9 +166,15 @@ export class ApiCaller {
 		const chunks: Buffer[] = [];
 		let total = 0;
 		let overflow = false;
+		// An error answer that stops, or trickles on, is not waited for past the body timeout.
+		const silenceMs = request.bodyTimeoutMs ?? DEFAULT_BODY_TIMEOUT_MS;
+		const watchdog = new Watchdog<'silence' | 'whole'>(this.transport.sleep, () => answer.close());
+		watchdog.arm('silence', silenceMs);
+		watchdog.arm('whole', 2 * silenceMs);
 		const read = await settle(
 			(async () => {
 				for await (const chunk of readChunks(answer.body, answer.signal, () => cancelledError(request.operation))) {
+					watchdog.arm('silence', silenceMs);
 					chunks.push(chunk);
 					total += chunk.length;
 					if (total > MAX_REJECTION_BYTES) {
@@ -177,9 +185,11 @@ export class ApiCaller {
 				}
 			})(),
 		);
+		watchdog.stop();
 		if (!read.ok) {
 			if (request.signal?.aborted) throw cancelledError(request.operation);
-			throw new NemoApiError(`NemoVideo answered the instruction with HTTP ${answer.status}, and the answer was cut before its end.`, {
+			const how = watchdog.expired ? `stalled before its end (nothing for ${Math.round(silenceMs / 1000)} s, or not done in ${Math.round((2 * silenceMs) / 1000)} s)` : 'was cut before its end';
+			throw new NemoApiError(`NemoVideo answered the instruction with HTTP ${answer.status}, and the answer ${how}.`, {
 				kind: 'network',
 				httpStatus: answer.status,
 				operation: request.operation,
@@ -278,6 +288,9 @@ function isGatewayStatus(status: number): boolean {
 }
 
 const TAKEN_UNKNOWN = 'Whether the service took the instruction is not known: the session state is checked instead of sending it again.';
+
+/** How long an error answer may fall silent when the request names no body timeout. */
+const DEFAULT_BODY_TIMEOUT_MS = 60_000;
 
 /** An error answer to a message is a few hundred bytes; past this, it is not the API talking. */
 const MAX_REJECTION_BYTES = 64 * 1024;

@@ -174,7 +174,7 @@ export class NemoClient {
 	}
 
 	/** Sends an instruction once and reports the outcome (see send-message.ts). */
-	sendMessage(sessionId: string, text: string, signal?: AbortSignal, options: { onSending?: () => void; wording?: GuiWording } = {}): Promise<MessageResult> {
+	sendMessage(sessionId: string, text: string, signal?: AbortSignal, options: { onSending?: (sending: boolean) => void; wording?: GuiWording } = {}): Promise<MessageResult> {
 		return sendMessage(this.api, sessionId, text, { signal, onSending: options.onSending, limits: this.streamLimits, recovery: this.recovery, wording: options.wording });
 	}
 

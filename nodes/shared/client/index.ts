@@ -6,7 +6,7 @@ export { clearRateLimiters } from './rate-limit';
 export { redactDeep, redactSecrets, registerSecret, serviceText } from './redact';
 export { checkSessionId, type SessionState } from './session-state';
 export { UPLOAD_CHUNK_BYTES, checkFile, checkMediaUrl, type UploadedFile } from './upload';
-export { type ByteSource, type FileToUpload, extensionOf, formatBytes } from './media-files';
+export { type ByteSource, type FileToUpload, acceptedKinds, checkFileKind, extensionOf, formatBytes } from './media-files';
 export { type RenderStatus, type RenderDownload, type StoreDownload, type PollingOptions } from './render';
 export { type HttpHelpers, type HttpRequestSpec, type HttpResponse, type ResponseBody, type Sleep, FilePart, MultipartForm } from './http';
 export { type MessageResult, type RecoveryOptions } from './send-message';

@@ -175,6 +175,28 @@ function asBuffer(chunk: Uint8Array | string): Buffer {
 	return typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
 }
 
+/**
+ * Refuses a file, by the kind its name and content say, for an input that cannot work with that
+ * kind (a video as the face photo): before anything is uploaded or charged.
+ */
+export function checkFileKind(file: FileToUpload, accepts: MediaKind[]): void {
+	const kind = checkFileBeforeUpload(file);
+	if (accepts.includes(kind)) return;
+	throw inputError(`${file.label} ("${file.fileName}") is ${article(kind)}${kind === 'audio' ? ' file' : ''}; it must be ${acceptedKinds(accepts)}.`, file.field, `Accepted here: ${acceptedKinds(accepts, true)}. Check that the binary property holds the file you meant.`);
+}
+
+/** What an input accepts, in words: "an image", "an audio file or a video with sound"; with the extensions too when `detailed`. */
+export function acceptedKinds(accepts: MediaKind[], detailed = false): string {
+	const words: Record<MediaKind, [string, string]> = {
+		video: [accepts.includes('audio') ? 'a video with sound' : 'a video', 'mp4, mov, avi, webm, mkv'],
+		image: ['an image', 'jpg, png, gif, webp'],
+		audio: ['an audio file', 'mp3, wav, m4a, aac'],
+	};
+	// Audio first: where a video serves too, it is for its sound.
+	const ordered = [...accepts].sort((a, b) => (a === 'audio' ? -1 : b === 'audio' ? 1 : 0));
+	return ordered.map((kind) => (detailed ? `${words[kind][0]} (${words[kind][1]})` : words[kind][0])).join(' or ');
+}
+
 function article(kind: MediaKind): string {
 	return kind === 'image' ? 'an image' : kind === 'audio' ? 'an audio' : 'a video';
 }

@@ -15,16 +15,25 @@ const knownSecrets = new Map<string, string[]>();
 
 /** NemoVideo tokens look like `nmv_usr_…`; mask anything of that shape too. */
 const TOKEN_SHAPE = /\bnmv_[A-Za-z0-9]+_[A-Za-z0-9._~+/=-]+/g;
-/** A bearer credential, also URL-encoded (`Bearer%20…`, `Bearer+…`) or JSON-escaped. */
-const BEARER_SHAPE = /(Bearer(?:\s+|%20|\+|\\u0020))[A-Za-z0-9._~+/=%\\-]+/gi;
+/** A bearer credential, also URL-encoded (`Bearer%20…`, `Bearer+…`) or JSON-escaped; the word capitalised, as in a header ("the bearer of" is prose). */
+const BEARER_SHAPE = /(Bearer(?:\s+|%20|\+|\\u0020))[A-Za-z0-9._~+/=%\\-]+/g;
 
+/*
+ * Every pattern below is bounded (no unbounded run before a literal that may be missing), so a
+ * long service text costs linear time: an unbounded `[\w.-]*` scanned again from every word
+ * boundary took seconds on 32 KB of "a.a.a…" (review of issue 18).
+ */
 /** A URL's user and password (`https://user:password@host/…`). */
-const URL_USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/)[^\s/?#@"'<>]+@/gi;
+const URL_USERINFO = /(?<![a-z0-9+.-])([a-z][a-z0-9+.-]{0,30}:\/\/)[^\s/?#@"'<>]{1,256}@/gi;
 /** Query values that sign or authorize a URL (S3, GCS, CloudFront, Azure SAS, plain tokens and keys). */
 const SIGNED_QUERY_VALUE =
 	/([?&](?:x-amz-signature|x-amz-credential|x-amz-security-token|x-goog-signature|x-goog-credential|signature|sig|token|access_token|id_token|auth|key|api_key|apikey|password|secret|policy|key-pair-id|credential)=)[^&#\s"'<>]+/gi;
 /** `SOMETHING_KEY=…`, `client_secret=…`, `password=…`: an assignment of a credential-looking name. */
-const CREDENTIAL_ASSIGNMENT = /\b([A-Za-z0-9_.-]*(?:key|secret|token|passw(?:or)?d|pwd|credentials?)\s*=\s*)("[^"]*"|'[^']*'|[^\s"'&,;]+)/gi;
+const CREDENTIAL_ASSIGNMENT = /(?<![A-Za-z0-9_.-])([A-Za-z0-9_.-]{0,40}(?:key|secret|token|passw(?:or)?d|pwd|credentials?)\s{0,3}=\s{0,3})("[^"]{0,512}"|'[^']{0,512}'|[^\s"'&,;]{1,512})/gi;
+/** The same as a JSON field: `"client_secret": "…"`, `"access_token":"…"`. */
+const JSON_CREDENTIAL = /("[a-z_]{0,20}(?:token|secret|password|api_?key)"\s{0,3}:\s{0,3}")[^"]{1,512}"/gi;
+/** The same as a header line: `x-api-key: …`, `Authorization: Basic …`. */
+const HEADER_CREDENTIAL = /((?:x-api-key|authorization|proxy-authorization)\s{0,3}:\s{0,3}(?:(?:basic|bearer|token)\s{1,3})?)(?!\[redacted\])[^\s"',;]{4,512}/gi;
 /** API keys of well-known shapes: Stripe-style `sk_live_…`, AWS access key ids, GitHub and Slack tokens. */
 const KEY_SHAPE = /\b(?:(?:sk|rk|pk)_(?:live|test)_[A-Za-z0-9]{6,}|AKIA[0-9A-Z]{16}|gh[pousr]_[A-Za-z0-9]{20,}|xox[abprs]-[A-Za-z0-9-]{10,})/g;
 
@@ -62,7 +71,7 @@ function encodedForms(secret: string): string[] {
 	return [...forms].filter((form) => form.length >= 8).sort((a, b) => b.length - a.length);
 }
 
-export function redactSecrets(text: string): string {
+export function redactSecrets(text: string, options: { keepSignedQuery?: boolean } = {}): string {
 	let result = text;
 	for (const forms of knownSecrets.values()) {
 		for (const form of forms) {
@@ -73,8 +82,10 @@ export function redactSecrets(text: string): string {
 		.replace(TOKEN_SHAPE, REDACTED)
 		.replace(BEARER_SHAPE, `$1${REDACTED}`)
 		.replace(URL_USERINFO, `$1${REDACTED}@`)
-		.replace(SIGNED_QUERY_VALUE, `$1${REDACTED}`)
+		.replace(SIGNED_QUERY_VALUE, options.keepSignedQuery ? '$&' : `$1${REDACTED}`)
 		.replace(KEY_SHAPE, REDACTED)
+		.replace(JSON_CREDENTIAL, `$1${REDACTED}"`)
+		.replace(HEADER_CREDENTIAL, `$1${REDACTED}`)
 		.replace(CREDENTIAL_ASSIGNMENT, (whole, name: string, value: string) => (value === REDACTED || value.startsWith(REDACTED) ? whole : `${name}${REDACTED}`));
 }
 
@@ -89,7 +100,9 @@ export function redactUrl(url: string): string {
  * and its final line, and at most `max` characters.
  */
 export function serviceText(text: string, max = MAX_SERVICE_TEXT): string {
-	const summarised = summariseStackTraces(redactSecrets(text));
+	// Cut before the rest: nothing past `max` is shown, and a 32 MB error text must cost nothing.
+	// The margin keeps a stack trace summarisable and a secret whole where the cut falls.
+	const summarised = summariseStackTraces(redactSecrets(text.length > max + 4096 ? text.slice(0, max + 4096) : text));
 	return summarised.length <= max ? summarised : `${summarised.slice(0, max)}… (${summarised.length - max} more characters left out)`;
 }
 
@@ -120,13 +133,17 @@ function summariseStackTraces(text: string): string {
 	return out.join('\n');
 }
 
-/** Every string in an output item's JSON, redacted (the last net at the node's edge). */
-export function redactDeep<T>(value: T): T {
-	if (typeof value === 'string') return redactSecrets(value) as T;
-	if (Array.isArray(value)) return value.map((entry) => redactDeep(entry)) as T;
+/**
+ * Every string in an output item's JSON, redacted (the last net at the node's edge). A URL the
+ * item delivers (videoUrl, an upload's url) keeps its signature: it is what the user asked for,
+ * and a signed CDN link without it does not work. Its user and password are masked all the same.
+ */
+export function redactDeep<T>(value: T, key = ''): T {
+	if (typeof value === 'string') return redactSecrets(value, { keepSignedQuery: /url$/i.test(key) }) as T;
+	if (Array.isArray(value)) return value.map((entry) => redactDeep(entry, key)) as T;
 	if (value !== null && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
 		const out: Record<string, unknown> = {};
-		for (const [key, entry] of Object.entries(value)) out[key] = redactDeep(entry);
+		for (const [name, entry] of Object.entries(value)) out[name] = redactDeep(entry, name);
 		return out as T;
 	}
 	return value;

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Watchdog, linkedController, pause } from './abort';
 import type { ApiCaller } from './api-caller';
-import { NemoApiError, cancelledError, formatDuration, isNemoApiError, settle } from './errors';
+import { NemoApiError, cancelledError, formatDuration, isNemoApiError, settle, truncate } from './errors';
 import { serviceText } from './redact';
 import { sniffContent } from './media-files';
 import type { ResponseBody } from './http';
@@ -261,6 +261,8 @@ export async function downloadRender<T>(api: ApiCaller, status: RenderStatus, st
 				return { problem: `answered HTTP ${answer.status}` };
 			})(),
 		);
+		// n8n could not store the file: the other address would fail the same way.
+		if (!fromOutputUrl.ok && isNemoApiError(fromOutputUrl.error) && fromOutputUrl.error.operation === STORING_THE_VIDEO) throw fromOutputUrl.error;
 		if (fromOutputUrl.ok) {
 			const taken = fromOutputUrl.value;
 			if ('stored' in taken) return taken;
@@ -295,6 +297,9 @@ export async function downloadRender<T>(api: ApiCaller, status: RenderStatus, st
 		},
 	);
 }
+
+/** The operation of the error whose cause is n8n's binary store, not the download. */
+const STORING_THE_VIDEO = 'storing the video';
 
 /** Content types that are never the video, whatever the bytes say. */
 const NOT_VIDEO_TYPE = /^(text\/|application\/(json|xml|xhtml\+xml|problem\+json|javascript))/i;
@@ -336,7 +341,10 @@ async function takeVideo<T>(
 	let head: Buffer | undefined = Buffer.alloc(0);
 	let notVideo: string | undefined;
 	let ended = false;
+	/** The body itself failed (a reset, a cut, our not-a-video): not n8n's store. */
+	let bodyFailed = false;
 	answer.body.once('end', () => (ended = true));
+	answer.body.once('error', () => (bodyFailed = true));
 	watchBytes(answer.body, (chunk) => {
 		watchdog.arm('silence', DOWNLOAD_SILENCE_MS);
 		received += chunk.length;
@@ -350,10 +358,21 @@ async function takeVideo<T>(
 	const stored = await settle(store(download));
 	watchdog.stop();
 	signal?.removeEventListener('abort', onAbort);
-	if (head) notVideo = videoProblem(head, labelled, download);
+	if (!stored.ok) answer.close();
+	// The first bytes are judged only when they are all there is: a store that failed before it
+	// read anything says nothing of them.
+	if (head && (stored.ok || ended)) notVideo = videoProblem(head, labelled, download);
 	if (notVideo) return { problem: notVideo };
 	if (!stored.ok) {
 		if (signal?.aborted) throw cancelledError(operation);
+		if (!bodyFailed && !watchdog.expired) {
+			// n8n could not store the file (its disk or database): another download would not help.
+			throw new NemoApiError(`n8n could not store the downloaded video: ${truncate(stored.error instanceof Error ? stored.error.message : String(stored.error), 200)}`, {
+				kind: 'input',
+				operation: STORING_THE_VIDEO,
+				description: 'The download itself was fine and the video is rendered: free space on (or repair) n8n\'s binary data storage, then get the video with Nemo Export, operation "Get Status" and its render id.',
+			});
+		}
 		if (watchdog.expired) {
 			throw new NemoApiError(`NemoVideo stopped sending data while downloading the video (nothing for ${formatDuration(DOWNLOAD_SILENCE_MS)}).`, {
 				kind: 'timeout',

@@ -48,7 +48,8 @@ export interface MessageResult {
 export interface SendMessageOptions {
 	signal?: AbortSignal;
 	/** Called just before the message goes out (after the state read that precedes it). */
-	onSending?: () => void;
+	/** The instruction went out (true), or the service refused it and it is not sent for now (false). */
+	onSending?: (sending: boolean) => void;
 	limits?: StreamLimits;
 	recovery?: RecoveryOptions;
 	/** How the agent's GUI talk is reworded: for a node that exports the result itself, or not. */
@@ -62,7 +63,6 @@ export async function sendMessage(api: ApiCaller, sessionId: string, text: strin
 	const limits = options.limits ?? DEFAULT_STREAM_LIMITS;
 	const before = await getSessionState(api, sessionId, signal);
 
-	options.onSending?.();
 	const streamed = await settle(
 		(async () => {
 			const answer = await api.openMessageStream({
@@ -73,6 +73,7 @@ export async function sendMessage(api: ApiCaller, sessionId: string, text: strin
 				signal,
 				headersTimeoutMs: limits.openTimeoutMs,
 				bodyTimeoutMs: limits.heartbeatOnlyLimitMs,
+				inFlight: options.onSending,
 			});
 			return await readAgentStream(answer, { limits, signal, sleep: api.transport.sleep });
 		})(),

@@ -59,6 +59,11 @@ export interface ApiRequest {
 	exactNumbers?: boolean;
 	/** false: a 429 is handed back at once (render polling has its own backoff). */
 	retryRateLimit?: boolean;
+	/**
+	 * Told when the request goes out (true), and when the service refused it and it waits to be
+	 * sent again (false): an instruction counts as sent only while the service may have it.
+	 */
+	inFlight?: (sending: boolean) => void;
 }
 
 export interface JsonAnswer {
@@ -226,11 +231,15 @@ export class HttpTransport {
 	private async dispatch(request: ApiRequest, url: URL, accept: string): Promise<StreamAnswer> {
 		const limiter = this.options.rateLimiter;
 		const limits = this.options.rateLimit;
-		if (!limiter || !limits || !request.token || url.origin !== this.origin) return this.dispatchOnce(request, url, accept);
+		if (!limiter || !limits || !request.token || url.origin !== this.origin) {
+			request.inFlight?.(true);
+			return this.dispatchOnce(request, url, accept);
+		}
 		const kind = accept === 'text/event-stream' ? 'stream' : 'call';
 		const replayable = request.form === undefined && request.retryRateLimit !== false;
 		for (let retries = 0; ; retries++) {
 			const permit = await limiter.acquire(kind, this.sleep, request.signal, request.operation);
+			request.inFlight?.(true);
 			const sent = await settle(this.dispatchOnce(request, url, accept));
 			if (!sent.ok) {
 				permit.release();
@@ -251,6 +260,8 @@ export class HttpTransport {
 			permit.release();
 			if (!replayable || retries >= limits.maxRetries) return { ...answer, rateLimitRetried: replayable };
 			answer.close();
+			// Refused (429): the service does not have it; until its next turn it is not sent.
+			request.inFlight?.(false);
 		}
 	}
 
@@ -399,20 +410,24 @@ export function normalizeBaseUrl(raw: string, allowInsecureHttp: boolean): URL {
  * Only what is written is read: a name is not resolved (n8n's SSRF protection does that).
  */
 export function privateAddressOf(hostname: string): string | undefined {
-	const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
+	const host = hostname.replace(/^\[|\]$/g, '').toLowerCase().replace(/\.$/, '');
 	if (host === 'localhost' || host.endsWith('.localhost')) return host;
-	const v4 = ipv4Octets(host) ?? ipv4Octets(/^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(host)?.[1] ?? '') ?? mappedIpv4Octets(host);
-	if (v4) {
-		const [a, b] = v4;
-		const isPrivate = a === 0 || a === 10 || a === 127 || (a === 100 && b >= 64 && b <= 127) || (a === 169 && b === 254) || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168);
-		return isPrivate ? host : undefined;
-	}
+	const v4 = ipv4Octets(host) ?? ipv4Octets(/^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(host)?.[1] ?? '') ?? embeddedIpv4Octets(host);
+	if (v4) return isPrivateIpv4(v4) ? host : undefined;
 	const v6 = ipv6Groups(host);
 	if (!v6) return undefined;
 	const unspecifiedOrLoopback = v6.slice(0, 7).every((group) => group === 0) && (v6[7] === 0 || v6[7] === 1);
 	const uniqueLocal = (v6[0] & 0xfe00) === 0xfc00;
-	const linkLocal = (v6[0] & 0xffc0) === 0xfe80;
-	return unspecifiedOrLoopback || uniqueLocal || linkLocal ? host : undefined;
+	const linkOrSiteLocal = (v6[0] & 0xffc0) === 0xfe80 || (v6[0] & 0xffc0) === 0xfec0;
+	const multicast = (v6[0] & 0xff00) === 0xff00;
+	return unspecifiedOrLoopback || uniqueLocal || linkOrSiteLocal || multicast ? host : undefined;
+}
+
+/** Loopback, private, link-local, carrier-grade NAT, benchmarking, multicast, reserved and unspecified IPv4. */
+function isPrivateIpv4([a, b]: number[]): boolean {
+	return (
+		a === 0 || a === 10 || a === 127 || a >= 224 || (a === 100 && b >= 64 && b <= 127) || (a === 169 && b === 254) || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) || (a === 198 && (b === 18 || b === 19))
+	);
 }
 
 function ipv4Octets(text: string): number[] | undefined {
@@ -422,11 +437,19 @@ function ipv4Octets(text: string): number[] | undefined {
 	return octets.every((octet) => octet <= 255) ? octets : undefined;
 }
 
-/** ::ffff:7f00:1, the hexadecimal form of an IPv4-mapped address (the URL parser writes it so). */
-function mappedIpv4Octets(text: string): number[] | undefined {
+/**
+ * The IPv4 address an IPv6 one carries, in the hexadecimal form the URL parser writes: mapped
+ * (::ffff:7f00:1), compatible (::7f00:1), NAT64 (64:ff9b::a9fe:a9fe) and 6to4 (2002:a9fe:a9fe::).
+ */
+function embeddedIpv4Octets(text: string): number[] | undefined {
 	const groups = ipv6Groups(text);
-	if (!groups || !groups.slice(0, 5).every((group) => group === 0) || groups[5] !== 0xffff) return undefined;
-	return [groups[6] >> 8, groups[6] & 0xff, groups[7] >> 8, groups[7] & 0xff];
+	if (!groups) return undefined;
+	const octets = (high: number, low: number) => [high >> 8, high & 0xff, low >> 8, low & 0xff];
+	const zeros = (from: number, to: number) => groups.slice(from, to).every((group) => group === 0);
+	if (zeros(0, 5) && (groups[5] === 0xffff || groups[5] === 0) && (groups[6] !== 0 || groups[7] > 1)) return octets(groups[6], groups[7]);
+	if (groups[0] === 0x64 && groups[1] === 0xff9b && zeros(2, 6)) return octets(groups[6], groups[7]);
+	if (groups[0] === 0x2002) return octets(groups[1], groups[2]);
+	return undefined;
 }
 
 /** The eight 16-bit groups of an IPv6 address as the URL parser writes it (no IPv4 tail), or undefined. */
@@ -504,6 +527,15 @@ export function transportError(error: unknown, operation: string, origin: string
 	// Our own error, raised while the helper read a body we gave it (a file that could not be read), comes back wrapped.
 	const ours = ownErrorIn(error);
 	if (ours) return ours;
+	if (blockedBySsrfProtection(error)) {
+		return new NemoApiError(`n8n's SSRF protection blocked the request to ${origin} ${during(operation)}: it is a restricted address.`, {
+			kind: 'network',
+			operation,
+			description:
+				'An n8n administrator can allow it: N8N_SSRF_ALLOWED_IP_RANGES (e.g. 127.0.0.1/32 for a local simulator) or N8N_SSRF_ALLOWED_HOSTNAMES. If the address came from NemoVideo (an output URL), nothing was fetched from it.',
+			cause: error,
+		});
+	}
 	if (signal?.aborted) return cancelledError(operation);
 	const code = errorCode(error);
 	const description = (text: string) => ({ operation, description: text, cause: error });
@@ -540,6 +572,16 @@ export function transportError(error: unknown, operation: string, origin: string
 			});
 		}
 	}
+}
+
+/** n8n 2.x's SSRF protection refused the request (SsrfBlockedIpError / SsrfBlockedHostnameError, maybe inside axios's error). */
+function blockedBySsrfProtection(error: unknown): boolean {
+	let current: unknown = error;
+	for (let depth = 0; depth < 5 && current; depth++) {
+		if (/^SsrfBlocked/.test(String((current as { name?: unknown }).name ?? ''))) return true;
+		current = (current as { cause?: unknown }).cause;
+	}
+	return false;
 }
 
 function ownErrorIn(error: unknown): NemoApiError | undefined {

@@ -5,7 +5,10 @@ import {
 	type NemoClient,
 	type UploadedFile,
 	NemoApiError,
+	acceptedKinds,
 	amendError,
+	checkFileKind,
+	inputError,
 	checkMediaUrl,
 	isNemoApiError,
 	settle,
@@ -15,6 +18,8 @@ import { fileFromBinaryProperty } from './binary';
 import { exportSession } from './export-flow';
 import type { ItemWork } from './item-runner';
 import type { CommonOptions, MediaInput, ResultDelivery } from './parameters';
+import type { MediaKind } from '../client/constants';
+import { type SentRecord, sentLedger } from './sent-ledger';
 
 /**
  * The flow behind Face Swap, Audio Replace and Edit: put the media into a session, send one
@@ -40,14 +45,21 @@ export interface EditRequest extends ItemWork {
 
 export async function runEdit(context: IExecuteFunctions, client: NemoClient, request: EditRequest): Promise<INodeExecutionData> {
 	const { itemIndex, signal } = request;
+	// n8n's Retry On Fail runs this again: an instruction an earlier try sent is never sent again.
+	const ledger = sentLedger(context);
+	const earlier = ledger.get(itemIndex);
+	if (earlier) return await continueEarlierTry(context, client, request, earlier);
 
 	// Check every input before creating a session or sending a byte.
+	refuseOneFileForTwoInputs(request.inputs);
 	const files: Array<{ key: string; file: FileToUpload }> = [];
 	const urls: Array<{ key: string; url: string; field: string; label: string }> = [];
 	for (const input of request.inputs) {
 		if (input.source === 'binary') {
 			const field = `${input.key}BinaryProperty`;
-			files.push({ key: input.key, file: await fileFromBinaryProperty(context, itemIndex, input.propertyName, field, { label: input.label, purpose: `for the ${input.label.toLowerCase()}` }) });
+			const file = await fileFromBinaryProperty(context, itemIndex, input.propertyName, field, { label: input.label, purpose: `for the ${input.label.toLowerCase()}` });
+			checkFileKind(file, input.accepts);
+			files.push({ key: input.key, file });
 		} else if (input.source === 'url') {
 			const field = `${input.key}Url`;
 			const label = `${input.label} URL`;
@@ -66,10 +78,23 @@ export async function runEdit(context: IExecuteFunctions, client: NemoClient, re
 		urls.forEach((entry, index) => (uploaded[entry.key] = result[index]));
 	}
 
+	// A URL's file is known once the service fetched it (uploads cost nothing): still before the instruction.
+	for (const entry of urls) {
+		const input = request.inputs.find((candidate) => candidate.key === entry.key);
+		const fileType = uploaded[entry.key]?.fileType as MediaKind | undefined;
+		if (input && fileType && ['video', 'image', 'audio'].includes(fileType) && !input.accepts.includes(fileType)) {
+			throw inputError(
+				`${entry.label} points to ${fileType === 'image' ? 'an image' : fileType === 'audio' ? 'an audio file' : 'a video'} ("${uploaded[entry.key]?.fileName}"); it must be ${acceptedKinds(input.accepts)}. Nothing was sent to the editor.`,
+				entry.field,
+				`Accepted here: ${acceptedKinds(input.accepts, true)}. The file was uploaded to session ${session.sessionId}, which costs nothing.`,
+			);
+		}
+	}
+
 	const instruction = request.instruction(uploaded);
 	// The agent's "click Export" is reworded for this node: it exports the video itself, or not.
 	const wording = { exported: request.delivery !== 'none' };
-	const outcome = await client.inSession(session, (id) => client.sendMessage(id, instruction, signal, { onSending: () => request.instructionSent(id), wording }), signal);
+	const outcome = await client.inSession(session, (id) => client.sendMessage(id, instruction, signal, { onSending: (sending) => (sending ? (request.instructionSent(id), ledger.sent(itemIndex, id)) : (request.instructionNotSent(), ledger.notSent(itemIndex))), wording }), signal);
 	const unchanged = whenNothingChanged(outcome, session.sessionId, request.expectedChange);
 
 	const json: IDataObject = {
@@ -100,16 +125,49 @@ export async function runEdit(context: IExecuteFunctions, client: NemoClient, re
 	const uploadedFiles = Object.values(uploaded).filter((file): file is UploadedFile => file !== undefined);
 	if (uploadedFiles.length > 0) json.uploadedFiles = uploadedFiles.map(uploadedFileJson);
 
+	ledger.edited(itemIndex, json);
 	if (request.delivery === 'none') return { json };
+	return await exportAfterEdit(context, client, { ...request, delivery: request.delivery }, json, session.sessionId, outcome);
+}
+
+/**
+ * An item whose instruction an earlier try of this node sent (n8n's Retry On Fail): not sent
+ * again. If that edit finished, the item goes on from there (a fresh read of the session, then
+ * the export); if its outcome is not known, the item fails, naming the session.
+ */
+async function continueEarlierTry(context: IExecuteFunctions, client: NemoClient, request: EditRequest, earlier: SentRecord): Promise<INodeExecutionData> {
+	const { sessionId } = earlier;
+	request.instructionSent(sessionId);
+	if (!earlier.edit) {
+		throw new NemoApiError(`The instruction was sent to session ${sessionId} in an earlier try of this node, and how it ended is not known; it was not sent again.`, {
+			kind: 'api',
+			operation: 'the edit',
+			description: `n8n's Retry On Fail ran the node again; sending the instruction again would be charged again. Look at session ${sessionId} (e.g. Nemo Export on it) before you run it once more.`,
+		});
+	}
+	const json: IDataObject = { ...earlier.edit, note: 'The instruction was sent in an earlier try of this node (n8n\'s Retry On Fail); this try did not send it again.' };
+	if (request.delivery === 'none') return { json };
+	const state = await client.getState(sessionId, request.signal);
+	return await exportAfterEdit(context, client, { ...request, delivery: request.delivery }, json, sessionId, state);
+}
+
+async function exportAfterEdit(
+	context: IExecuteFunctions,
+	client: NemoClient,
+	request: EditRequest & { delivery: Exclude<ResultDelivery, 'none'> },
+	json: IDataObject,
+	sessionId: string,
+	edited: Pick<MessageResult, 'draft' | 'timeline'>,
+): Promise<INodeExecutionData> {
 	const exporting = await settle(
 		exportSession(context, client, {
-			itemIndex,
-			sessionId: session.sessionId,
-			draft: outcome.draft,
-			timeline: outcome.timeline,
+			itemIndex: request.itemIndex,
+			sessionId,
+			draft: edited.draft,
+			timeline: edited.timeline,
 			delivery: request.delivery,
 			options: request.options,
-			signal,
+			signal: request.signal,
 		}),
 	);
 	if (!exporting.ok) {
@@ -118,12 +176,30 @@ export async function runEdit(context: IExecuteFunctions, client: NemoClient, re
 		const { error } = exporting;
 		if (!isNemoApiError(error) || error.kind === 'cancelled') throw error;
 		throw amendError(error, {
-			message: `The edit itself is done in session ${session.sessionId}.`,
-			description: `To get the video, run Nemo Export on session ${session.sessionId} rather than this node again (which would send, and charge, the instruction again).`,
+			message: `The edit itself is done in session ${sessionId}.`,
+			description: `To get the video, run Nemo Export on session ${sessionId} rather than this node again in a new execution (which would send, and charge, the instruction again).`,
 		});
 	}
 	const exported = exporting.value;
 	return { json: { ...json, ...exported.json }, binary: exported.binary };
+}
+
+/** One file (the same binary property, or the same URL) cannot be two of an instruction's inputs. */
+function refuseOneFileForTwoInputs(inputs: MediaInput[]): void {
+	const seen = new Map<string, MediaInput>();
+	for (const input of inputs) {
+		const where = input.source === 'binary' ? `binary property "${input.propertyName.trim()}"` : input.source === 'url' ? `URL ${truncate(input.url.trim(), 120)}` : undefined;
+		if (!where) continue;
+		const other = seen.get(where);
+		if (other) {
+			throw inputError(
+				`${other.label} and ${input.label} are the same file (${where}); they must be two different files.`,
+				input.source === 'binary' ? `${input.key}BinaryProperty` : `${input.key}Url`,
+				`Give the ${input.label.toLowerCase()} its own ${input.source === 'binary' ? 'binary property' : 'URL'}: ${acceptedKinds(input.accepts)}.`,
+			);
+		}
+		seen.set(where, input);
+	}
 }
 
 /**

@@ -24,6 +24,8 @@ export interface ItemWork {
 	signal: AbortSignal;
 	/** Call just before sending a charged instruction: from then on, this item is finished rather than aborted. */
 	instructionSent: (sessionId: string) => void;
+	/** The service refused it (a 429) and it waits for its turn: not sent, so a stop aborts it again. */
+	instructionNotSent: () => void;
 }
 
 export type ItemResult = INodeExecutionData | INodeExecutionData[];
@@ -71,8 +73,12 @@ export async function runItems(context: IExecuteFunctions, work: (item: ItemWork
 		const state: ItemState = { controller: new AbortController() };
 		items.set(itemIndex, state);
 		const instructionSent = (sessionId: string) => (state.sentTo = sessionId);
+		const instructionNotSent = () => {
+			state.sentTo = undefined;
+			if (stopping) state.controller.abort();
+		};
 		try {
-			const output = await work({ itemIndex, signal: state.controller.signal, instructionSent });
+			const output = await work({ itemIndex, signal: state.controller.signal, instructionSent, instructionNotSent });
 			results[itemIndex] = (Array.isArray(output) ? output : [output]).map((entry) => ({
 				...entry,
 				pairedItem: entry.pairedItem ?? { item: itemIndex },
@@ -157,7 +163,8 @@ function namingSession(error: unknown, sessionId: string): unknown {
  * instruction went out, and which ones never sent anything, so the user re-runs only what is needed.
  */
 function withBatchReport<E extends NodeApiError | NodeOperationError>(error: E, reported: number, batch: { items: Map<number, ItemState>; results: INodeExecutionData[][]; failures: Map<number, unknown>; count: number }): E {
-	if (batch.count < 2) return error;
+	// One item: its own error says all, except after a Stop, which says nothing of the session it sent to.
+	if (batch.count < 2 && reported !== -1) return error;
 	const finished: string[] = [];
 	const failed: string[] = [];
 	const stoppedAfterSending: string[] = [];

@@ -1,5 +1,6 @@
 import type { IDisplayOptions, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 import { checkSessionId, inputError } from '../client';
+import type { MediaKind } from '../client/constants';
 
 /**
  * Parameters every Nemo node shares, described once: the session that chains nodes together,
@@ -110,6 +111,8 @@ export interface MediaInputSpec {
 	defaultBinaryProperty: string;
 	allowSession: boolean;
 	urlPlaceholder: string;
+	/** The kinds of media this input can be: the instruction cannot work with any other, so it is never sent with one. */
+	accepts: MediaKind[];
 }
 
 /** The video an edit node works on: a file, a URL, or the video already in the session. */
@@ -119,6 +122,7 @@ export const VIDEO_INPUT: MediaInputSpec = {
 	defaultBinaryProperty: 'data',
 	allowSession: true,
 	urlPlaceholder: 'https://example.com/clip.mp4',
+	accepts: ['video'],
 };
 
 export function mediaInputParameters(spec: MediaInputSpec): INodeProperties[] {
@@ -162,20 +166,22 @@ export function mediaInputParameters(spec: MediaInputSpec): INodeProperties[] {
 	];
 }
 
-export type MediaInput =
-	| { source: 'binary'; key: string; label: string; propertyName: string }
-	| { source: 'url'; key: string; label: string; url: string }
-	| { source: 'session'; key: string; label: string };
+export type MediaInput = { key: string; label: string; accepts: MediaKind[] } & (
+	| { source: 'binary'; propertyName: string }
+	| { source: 'url'; url: string }
+	| { source: 'session' }
+);
 
 export function readMediaInput(context: IExecuteFunctions, itemIndex: number, spec: MediaInputSpec): MediaInput {
 	const source = context.getNodeParameter(`${spec.key}Source`, itemIndex, 'binary') as MediaSource;
+	const input = { key: spec.key, label: spec.label, accepts: spec.accepts };
 	if (source === 'url') {
 		const url = context.getNodeParameter(`${spec.key}Url`, itemIndex, '') as unknown;
-		return { source, key: spec.key, label: spec.label, url: typeof url === 'string' ? url : String(url ?? '') };
+		return { ...input, source, url: typeof url === 'string' ? url : String(url ?? '') };
 	}
-	if (source === 'session') return { source, key: spec.key, label: spec.label };
+	if (source === 'session') return { ...input, source };
 	const propertyName = context.getNodeParameter(`${spec.key}BinaryProperty`, itemIndex, spec.defaultBinaryProperty) as string;
-	return { source: 'binary', key: spec.key, label: spec.label, propertyName: String(propertyName ?? '') };
+	return { ...input, source: 'binary', propertyName: String(propertyName ?? '') };
 }
 
 // ---------------------------------------------------------------- result delivery
