@@ -62,7 +62,7 @@ const CRED = {
 };
 const POOR_TOKEN = 'nmv_usr_e2e_poor';
 const FAST_TOKEN = 'nmv_usr_e2e_fast';
-const IDS = { guard: 'nemoE2eGuard0001', large: 'nemoE2eLarge0001', proxy: 'nemoE2eProxy0001', trial: 'nemoE2eTrial0001' };
+const IDS = { guard: 'nemoE2eGuard0001', large: 'nemoE2eLarge0001', proxy: 'nemoE2eProxy0001', trial: 'nemoE2eTrial0001', retry: 'nemoE2eRetry0001' };
 /** The upload that goes through the proxy. */
 const PROXY_UPLOAD_BYTES = 100 * 1024 * 1024;
 
@@ -228,6 +228,14 @@ async function suite(which, shared) {
 			ask.value = `How many credits do I have? Then swap the face in ${files.urlOf(media.clip)} with the face in ${files.urlOf(media.face)}.`;
 			await n8n.importWorkflows([
 				configureWorkflow(loadExample('demo'), { settings: { mediaFolder: media.dir, outputFolder: dirs.out } }),
+				(() => {
+					// The demo with n8n's Retry On Fail on Nemo Face Swap (issue 20 point 1).
+					const retrying = configureWorkflow(loadExample('demo'), { settings: { mediaFolder: media.dir, outputFolder: dirs.out } });
+					retrying.id = IDS.retry;
+					retrying.name = 'e2e: demo with Retry On Fail';
+					Object.assign(nodeNamed(retrying, 'Nemo Face Swap'), { retryOnFail: true, maxTries: 3, waitBetweenTries: 0 });
+					return retrying;
+				})(),
 				loadExample('webhook'),
 				batch,
 				guard,
@@ -306,6 +314,17 @@ async function suite(which, shared) {
 			assert.ok(voice.meanDb > -45, `voice-over audible at the start (${voice.meanDb} dB)`);
 			assert.ok(finalTail.maxDb < -50, `original audio removed: the end is silent (${finalTail.maxDb} dB)`);
 			assert.ok(swappedTail.meanDb > -45, `the face-swapped MP4 kept the original tone (${swappedTail.meanDb} dB)`);
+		});
+
+		await check(v, "n8n's Retry On Fail: the export fails once, the next try exports the same edit; the face swap is sent once", async () => {
+			await sim.admin('faults', { endpoint: 'renderStart', renderFails: 'GPU node unavailable', times: 1 });
+			const before = (await sim.admin('messages')).length;
+			const res = await n8n.execute(IDS.retry, { timeoutMs: 240_000 });
+			const swap = outputItems(res.run, 'Nemo Face Swap')[0];
+			assert.match(String(swap.json.note), /earlier try of this node/, 'the second try says it did not send again');
+			const sent = (await sim.admin('messages')).slice(before).filter((/** @type {any} */ m) => String(m.sessionId ?? m.session_id) === String(swap.json.sessionId));
+			assert.equal(sent.length, 2, `face swap and audio replace sent once each (got ${sent.length})`);
+			console.log(`  export failed once, retried by n8n; ${sent.length} instructions for session ${swap.json.sessionId}`);
 		});
 
 		// ------------------------------------------------------------------ batch

@@ -47,6 +47,7 @@ const ACTIONS = {
 	invalidUtf8: (v) => v === true,
 	duplicateEvents: (v) => v === true,
 	errorEvent: (v) => !!v && typeof v === 'object' && !Array.isArray(v),
+	trailingErrorEvent: (v) => !!v && typeof v === 'object' && !Array.isArray(v),
 	heartbeatsOnlyMs: (v) => typeof v === 'number' && v >= 0,
 	noEdit: (v) => v === true,
 	// render
@@ -54,6 +55,7 @@ const ACTIONS = {
 	renderStuck: (v) => v === true,
 	renderVanishes: (v) => v === true,
 	completedWithoutUrl: (v) => v === true,
+	urlAfterPolls: (v) => Number.isInteger(v) && /** @type {number} */ (v) >= 0,
 	outputUrlFails: (v) => v === true,
 };
 

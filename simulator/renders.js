@@ -39,6 +39,7 @@ const ATTRIBUTION_HEADERS = ['x-skill-source', 'x-skill-version', 'x-skill-platf
  * @property {boolean} stuck
  * @property {boolean} vanished
  * @property {boolean} noUrl
+ * @property {number} urlAfterPolls  completed-without-URL status reads left before the URL shows (-1: none)
  * @property {boolean} urlFails
  * @property {number} size          bytes of the output
  * @property {number} duration      seconds
@@ -114,6 +115,14 @@ class Renders {
 	statusBody(render, shape) {
 		const s = this.statusOf(render);
 		const done = s.status === 'completed';
+		// urlAfterPolls: the newest CLI waits for `completed` AND a URL; the URL may come a poll later.
+		if (done && render.urlAfterPolls > 0) {
+			render.urlAfterPolls--;
+			render.noUrl = true;
+		} else if (done && render.urlAfterPolls === 0) {
+			render.noUrl = false;
+			render.urlAfterPolls = -1;
+		}
 		const url = done && !render.noUrl ? this.outputUrl(render) : null;
 		if (shape === 1) {
 			/** @type {Record<string, any> | null} */
@@ -173,6 +182,7 @@ class Renders {
 		if (fault.renderStuck) render.stuck = true;
 		if (fault.renderVanishes) render.vanished = true;
 		if (fault.completedWithoutUrl) render.noUrl = true;
+		if (typeof fault.urlAfterPolls === 'number') render.urlAfterPolls = fault.urlAfterPolls;
 		if (fault.outputUrlFails) render.urlFails = true;
 	}
 
@@ -330,6 +340,7 @@ async function handleRenderStart(ctx) {
 		stuck: false,
 		vanished: false,
 		noUrl: false,
+		urlAfterPolls: -1,
 		urlFails: false,
 		size: sim.config.outputSizeBytes,
 		duration: (videoEndMs(copy) || 10_000) / 1000,

@@ -331,6 +331,12 @@ function runStream(ctx, { plan, form, silent, subRng, user }) {
 			},
 		});
 	}
+	if (fault.trailingErrorEvent) {
+		// The newest skill: a trailing "I encountered a temporary issue" after normal replies is backend
+		// noise; the edit before it was applied and is charged.
+		const payload = fault.trailingErrorEvent;
+		steps.push({ at: at(0.95), run: () => out.event(JSON.stringify(payload)) });
+	}
 	if (fault.invalidUtf8) steps.push({ at: at(0.7), run: () => out.event(make.invalidUtf8(), { isText: true }) });
 	if ((!plan.edit || !silent) && !fault.noEdit) addText(at(0.85), plan.reply);
 

@@ -273,7 +273,7 @@ describe('messages (SSE)', () => {
 		sim.addFault({ endpoint: 'sse', code: 2001 });
 		const error = await failure(client.sendMessage(sessionId, 'swap the face'));
 		expect(error.message).toMatch(/Out of NemoVideo credits \(code 2001\)/);
-		expect(error.description).toMatch(/\?bind=[\w-]+/);
+		expect(error.description).toMatch(/https:\/\/nemovideo\.com\/register\?bind=[\w-]+/); // issue 19 point 6: the newest documents' link
 		await client.close();
 	});
 
@@ -334,6 +334,20 @@ describe('render', () => {
 		const download = await downloadToBuffer(client, status);
 		const mp4 = download.bytes;
 		expect(mp4.subarray(4, 8).toString('latin1')).toBe('ftyp');
+		expect(download.usedFallback).toBe(false);
+		await client.close();
+	});
+
+	it('a render "completed" whose URL comes two polls later: waits for it instead of the /download fallback (issue 19 point 5)', async () => {
+		sim.addFault({ endpoint: 'renderStart', urlAfterPolls: 2 });
+		const client = clientFor(sim);
+		const { sessionId, draft } = await readyDraft(client);
+		const { renderId } = await client.startRender(sessionId, draft);
+		const seen: string[] = [];
+		const status = await client.waitForRender(renderId, { onStatus: (s) => seen.push(`${s.status}${s.outputUrl ? '+url' : ''}`) });
+		expect(status.outputUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\//);
+		expect(seen.slice(-3)).toEqual(['completed', 'completed', 'completed+url']);
+		const download = await downloadToBuffer(client, status);
 		expect(download.usedFallback).toBe(false);
 		await client.close();
 	});

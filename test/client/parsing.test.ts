@@ -135,3 +135,12 @@ describe('input checks', () => {
 		expect(redactSecrets('a my-very-secret-token b nmv_usr_abc123 Bearer xyz.abc')).toBe('a [redacted] b [redacted] Bearer [redacted]');
 	});
 });
+
+describe('agent-framework events (issue 19 point 6)', () => {
+	it('an event with "errorCode": null or an empty "error" is not an error: its text counts', async () => {
+		const { parseAgentEvents } = await import('../../nodes/shared/client/agent-events');
+		expect(parseAgentEvents('{"content":{"parts":[{"text":"Done."}],"role":"model"},"errorCode":null,"errorMessage":null}')).toEqual([expect.objectContaining({ kind: 'text', text: 'Done.' })]);
+		expect(parseAgentEvents('{"type":"text","content":"Done.","error":""}')).toEqual([expect.objectContaining({ kind: 'text', text: 'Done.' })]);
+		expect(parseAgentEvents('{"errorCode":"INTERNAL","errorMessage":"boom"}')).toEqual([{ kind: 'error', message: 'boom', code: 'INTERNAL' }]);
+	});
+});

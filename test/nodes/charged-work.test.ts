@@ -419,3 +419,48 @@ describe("n8n's Retry On Fail (issue 20 point 1): an instruction a try sent is n
 		await result.cleanup();
 	});
 });
+
+describe("NemoVideo's newest documents (issue 19)", () => {
+	const credits = () => singleNode('n8n-nodes-nemovideo.nemoCredits', {});
+
+	it('point 6: 1010/1011 with HTTP 401 mean an invalid token: a configured token gets the clear error, a trial token is renewed', async () => {
+		sim.addFault({ endpoint: 'credits', code: 1010, status: 401, message: 'invalid token', times: 2 });
+		const configured = await runNodes(credits(), { credentials });
+		expect(configured.error?.message).toMatch(/The NemoVideo access token was rejected while reading the credit balance/);
+		await configured.cleanup();
+		sim.clearFaults();
+		sim.addFault({ endpoint: 'credits', code: 1011, status: 401, message: 'token revoked', times: 1 });
+		const trial = await runNodes(credits(), { credentials: { baseUrl: sim.url, accessToken: '' } });
+		expect(trial.error).toBeUndefined();
+		expect(sim.requests.filter((r) => r.path === '/api/auth/anonymous-token').length).toBe(2);
+		await trial.cleanup();
+	});
+
+	it('point 6: a Client ID longer than 64 characters gets a clear error naming the field', async () => {
+		const result = await runNodes(credits(), { credentials: { baseUrl: sim.url, accessToken: '', clientId: 'x'.repeat(65) } });
+		expect(result.error?.message).toMatch(/The Client ID of the Nemo API credential is 65 characters long; NemoVideo takes at most 64\./);
+		expect(sim.requests).toHaveLength(0);
+		await result.cleanup();
+	});
+
+	it('point 2: a trailing "I encountered a temporary issue" after a normal edit: the session changed, so the item succeeds with a warning carrying the words; sent once', async () => {
+		sim.addFault({ endpoint: 'sse', trailingErrorEvent: { error: 'I encountered a temporary issue. Please try again.' } });
+		const result = await runNodes(faceSwap(), { credentials, inputItems: [swapItem(0)] });
+		expect(result.error).toBeUndefined();
+		const [item] = result.nodeOutput('Nemo');
+		expect(item.json.error).toBeUndefined();
+		expect(item.json.warning).toMatch(/reported an error after the edit, but the session changed as asked: I encountered a temporary issue/);
+		expect(item.json.videoUrl).toEqual(expect.any(String));
+		expect(sim.messages).toHaveLength(1);
+		await result.cleanup();
+	});
+
+	it('point 2: the same words when nothing changed: the item fails as before, not sent again', async () => {
+		sim.addFault({ endpoint: 'sse', noEdit: true, trailingErrorEvent: { error: 'I encountered a temporary issue.' } });
+		const result = await runNodes(continueOnFail(faceSwap()), { credentials, inputItems: [swapItem(0)] });
+		const [item] = result.nodeOutput('Nemo');
+		expect(item.json.error).toMatch(/The NemoVideo editor reported an error: I encountered a temporary issue/);
+		expect(sim.messages).toHaveLength(1);
+		await result.cleanup();
+	});
+});

@@ -8,6 +8,7 @@
 import { mkdtemp, rm, writeFile, appendFile } from 'node:fs/promises';
 import { networkInterfaces, tmpdir } from 'node:os';
 import path from 'node:path';
+import { Logger } from '@n8n/backend-common';
 import { withNode } from '../harness';
 import { testCredentials } from '../harness';
 import { NemoApi } from '../../credentials/NemoApi.credentials';
@@ -271,10 +272,19 @@ describe('secrets that are not our token (issue 20 point 5)', () => {
 
 	it('a URL input with a user and password, and a signed query string: neither reaches the error item (nor, so, a webhook\'s answer)', async () => {
 		const url = 'http://alice:s3cretPassw0rd@127.0.0.1:1/clip.mp4?X-Amz-Signature=abcdef0123456789&X-Amz-Credential=AKIAIOSFODNN7EXAMPLE%2F20261205&sig=zzzSIGzzz&token=tok_12345678';
+		// A rejected token on the URL upload makes the client log its retry line, which names the operation (and so the URL).
+		sim.addFault({ endpoint: 'upload', code: 1001, after: 1, times: 1 });
+		const logged: string[] = [];
+		const spies = (['info', 'debug', 'warn'] as const).map((level) =>
+			jest.spyOn(Logger.prototype, level).mockImplementation((message: string, meta?: object) => void logged.push(`${message} ${JSON.stringify(meta ?? {})}`)),
+		);
 		const { items } = await run('n8n-nodes-nemovideo.nemoFaceSwap', { ...FACE_SWAP, videoSource: 'url', videoUrl: url }, { inputItems: [{ json: {}, binary: { face: { data: JPEG, fileName: 'face.jpg', mimeType: 'image/jpeg' } } }] });
 		const text = shown(items);
 		expect(items[0].json.error).toEqual(expect.any(String));
 		for (const secret of ['s3cretPassw0rd', 'alice:', 'abcdef0123456789', 'AKIAIOSFODNN7EXAMPLE', 'zzzSIGzzz', 'tok_12345678']) expect(text).not.toContain(secret);
+		for (const spy of spies) spy.mockRestore();
+		expect(logged.join('\n')).toMatch(/rejected the token during upload from Video URL http:\/\/\[redacted\]@127\.0\.0\.1:1\/clip\.mp4/);
+		for (const secret of ['s3cretPassw0rd', 'abcdef0123456789', 'zzzSIGzzz', 'tok_12345678']) expect(logged.join('\n')).not.toContain(secret);
 		expect(text).toContain('127.0.0.1:1/clip.mp4');
 		// The service still got the URL as given.
 		const upload = sim.requests.find((request) => request.path.startsWith('/api/upload-video/') && request.json !== undefined);

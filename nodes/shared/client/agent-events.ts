@@ -32,9 +32,12 @@ export function parseAgentEvents(data: string): AgentEvent[] {
 	const event = asRecord(payload);
 	const id = asString(event.id);
 
-	const errorText = asString(event.error) ?? asString(event.errorMessage) ?? asString(asRecord(event.error).message);
-	if (errorText !== undefined || event.errorCode !== undefined) {
-		return [{ kind: 'error', message: errorText ?? 'unknown error', code: asString(event.errorCode) }];
+	// An agent-framework event carries `"errorCode": null` or an empty `"error"` when all is well
+	// (a final "Done" event among them): only a real code or words make it an error.
+	const errorText = [asString(event.error), asString(event.errorMessage), asString(asRecord(event.error).message)].find((text) => text !== undefined && text.trim() !== '');
+	const errorCode = event.errorCode === null || event.errorCode === undefined || event.errorCode === '' ? undefined : String(event.errorCode);
+	if (errorText !== undefined || errorCode !== undefined) {
+		return [{ kind: 'error', message: errorText ?? 'unknown error', code: errorCode }];
 	}
 
 	switch (event.type) {

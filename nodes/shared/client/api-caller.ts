@@ -299,6 +299,8 @@ const MAX_REJECTION_BYTES = 64 * 1024;
 function codeOf(answer: JsonAnswer): number {
 	if (answer.outcome.ok) return answer.status;
 	const { code, message } = answer.outcome;
+	// NemoVideo's CLI gateway answers an invalid token with 1010 or 1011 (HTTP 401): the same as 1001.
+	if (code === 1010 || code === 1011) return 1001;
 	// A code equal to the HTTP status came from the status, not the body: read the words too.
 	if (code !== undefined && code !== answer.status) return code;
 	return inferErrorCode(answer.status, message);

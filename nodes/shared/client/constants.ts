@@ -35,4 +35,4 @@ export const ACCEPTED_TYPES_TEXT =
 export const APP_NAME = 'nemo_agent';
 
 /** Where an anonymous (free trial) user registers to keep their work; `bind` links the trial. */
-export const REGISTRATION_URL = 'https://nemovideo.ai/';
+export const REGISTRATION_URL = 'https://nemovideo.com/register';

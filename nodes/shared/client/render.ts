@@ -167,6 +167,7 @@ async function pollUntilDone(
 	const startedAt = Date.now();
 	let delay = polling.initialDelayMs;
 	let failures = 0;
+	let urlWaits = 0;
 	for (;;) {
 		const remaining = polling.timeoutMs - (Date.now() - startedAt);
 		if (remaining <= 0) throw renderTimeout(renderId, polling.timeoutMs);
@@ -192,7 +193,10 @@ async function pollUntilDone(
 		failures = 0;
 		const status = read.value;
 		options.onStatus?.(status);
-		if (status.status === 'completed') return status;
+		// The newest CLI waits for `completed` and an output URL: a URL may come a poll or two later.
+		// Until then there may be nothing to download, so a few more reads, then /download after all.
+		if (status.status === 'completed' && (status.outputUrl || ++urlWaits > COMPLETED_WITHOUT_URL_POLLS)) return status;
+		if (status.status === 'completed') continue;
 		if (status.status === 'failed' || status.status === 'cancelled' || status.status === 'canceled') {
 			throw new NemoApiError(`The export ${renderId} ${status.status === 'failed' ? 'failed' : 'was cancelled'}${status.error ? `: ${status.error}` : '.'}`, {
 				kind: 'api',
@@ -238,6 +242,9 @@ export type StoreDownload<T> = (download: RenderDownload) => Promise<T>;
 export function renderDownloadPath(renderId: string): string {
 	return `/api/render/proxy/${encodeURIComponent(renderId)}/download`;
 }
+
+/** Status reads after `completed` without an output URL before the `/download` endpoint is used instead. */
+const COMPLETED_WITHOUT_URL_POLLS = 3;
 
 /** How long a download may receive nothing before it counts as stalled. */
 const DOWNLOAD_SILENCE_MS = 60_000;

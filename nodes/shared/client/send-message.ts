@@ -43,6 +43,8 @@ export interface MessageResult {
 	changed: boolean;
 	/** The stream ended abnormally and the outcome was read from the session state instead. */
 	recoveredFrom?: 'dropped stream' | 'stalled stream';
+	/** The editor reported an error after working normally, and the session changed: its words, for the output. */
+	warning?: string;
 }
 
 export interface SendMessageOptions {
@@ -81,11 +83,20 @@ export async function sendMessage(api: ApiCaller, sessionId: string, text: strin
 	const outcome = streamed.ok ? streamed.value : outcomeOfUnopenedStream(streamed.error, sessionId);
 
 	if (outcome.agentError) {
-		throw new NemoApiError(`The NemoVideo editor reported an error: ${serviceText(translateGuiText(outcome.agentError.message), 300)}`, {
-			kind: 'api',
-			operation: 'the edit',
-			description: `${NOT_RESENT} Check the instruction and the session's media, then try again.`,
-		});
+		const reported = serviceText(translateGuiText(outcome.agentError.message), 300);
+		const failed = () =>
+			new NemoApiError(`The NemoVideo editor reported an error: ${reported}`, {
+				kind: 'api',
+				operation: 'the edit',
+				description: `${NOT_RESENT} Check the instruction and the session's media, then try again.`,
+			});
+		// NemoVideo's newest skill: an error at the end of an otherwise normal stream ("I encountered a
+		// temporary issue") may be backend noise after an edit that was applied and charged. The
+		// session decides: changed, the edit happened (a warning carries the service's words); unchanged, it failed.
+		if (outcome.toolCalls === 0 && outcome.text.trim() === '') throw failed();
+		const after = await stateAfterEdit(api, sessionId, options);
+		if (after.fingerprint === before.fingerprint) throw failed();
+		return { ...resultFrom(outcome.text, before, after, undefined, options.wording), warning: `The editor reported an error after the edit, but the session changed as asked: ${reported}` };
 	}
 	if (outcome.end !== 'closed') return recoverFromBrokenStream(api, sessionId, before, outcome, options);
 

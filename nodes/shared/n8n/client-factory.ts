@@ -1,5 +1,5 @@
 import type { IExecuteFunctions, ICredentialDataDecryptedObject } from 'n8n-workflow';
-import { NemoClient, type NemoClientOptions, deriveClientId } from '../client';
+import { NemoClient, type NemoClientOptions, deriveClientId, inputError, redactDeep, redactSecrets } from '../client';
 import { DEFAULT_BASE_URL } from '../client/constants';
 import { normalizeBaseUrl } from '../client/transport';
 import { version } from '../../../package.json';
@@ -42,12 +42,16 @@ export async function createNemoClient(context: IExecuteFunctions): Promise<Nemo
 	const identity = reference?.id ?? reference?.name ?? 'default';
 	const options = clientOptionsFromCredential(data, identity);
 	const clientId = options.clientId?.trim() || deriveClientId(options.clientIdSeed ?? '');
+	if (clientId.length > 64) {
+		throw inputError(`The Client ID of the Nemo API credential is ${clientId.length} characters long; NemoVideo takes at most 64.`, 'clientId', 'Use a UUID, or leave the Client ID empty: a stable one is derived from the credential.');
+	}
 	const baseUrl = normalizeBaseUrl(options.baseUrl?.trim() || DEFAULT_BASE_URL, options.allowInsecureHttp === true).href.replace(/\/$/, '');
 	const client = new NemoClient({
 		...options,
 		http: n8nHttpHelpers(context.helpers),
 		clientId,
-		log: (level, message, meta) => context.logger[level](message, { node: context.getNode().name, ...meta }),
+		// The operator's log gets no secret either: an operation names a URL the user gave, maybe with a password or signature.
+		log: (level, message, meta) => context.logger[level](redactSecrets(message), redactDeep({ node: context.getNode().name, ...meta })),
 		// The trial token is kept by n8n (the credential's preAuthentication), not by this process.
 		trialTokens: credentialTrialTokens(
 			context,

@@ -121,7 +121,8 @@ export async function runEdit(context: IExecuteFunctions, client: NemoClient, re
 			location: 'outputPane',
 		});
 	}
-	if (unchanged) json.warning = unchanged;
+	const warning = [outcome.warning, unchanged].filter(Boolean).join(' ');
+	if (warning) json.warning = warning;
 	const uploadedFiles = Object.values(uploaded).filter((file): file is UploadedFile => file !== undefined);
 	if (uploadedFiles.length > 0) json.uploadedFiles = uploadedFiles.map(uploadedFileJson);
 
