@@ -27,6 +27,9 @@ const { createInstance } = require('./n8n-instance');
 const { outputItems } = require('./run-data');
 const { ensureSampleMedia } = require('./sample-media');
 const { startSimulatorProcess } = require('./simulator-process');
+
+/** A registered account on the simulator (the demo costs more than a free trial's 100 credits). */
+const DEMO_TOKEN = 'nmv_usr_demo_registered_account_0001';
 const { loadExample, configureWorkflow, allExamples, EXAMPLES } = require('./examples');
 const { probeMedia, describeMedia } = require('./media-check');
 const { n8nEnvFor, nemoCredential, stepper, formatBytes, REAL_BASE_URL } = require('./stack');
@@ -116,7 +119,9 @@ async function main() {
 		});
 		const baseUrl = await steps.step(args.real ? 'real service: no simulator' : 'start the simulator (ffmpeg media mode)', async () => {
 			if (args.real) return process.env.NEMO_BASE_URL || REAL_BASE_URL;
-			sim = await startSimulatorProcess({ media: 'ffmpeg' });
+			// A registered account's token: at NemoVideo's prices the demo needs about 150 credits (a face
+			// swap about 100, the audio replacement about 50); a free trial has 100.
+			sim = await startSimulatorProcess({ media: 'ffmpeg', tokens: [{ token: DEMO_TOKEN, credits: 1000 }] });
 			console.log(`      API ${sim.url}, CDN ${sim.cdnUrl}`);
 			return sim.url;
 		});
@@ -131,8 +136,8 @@ async function main() {
 			n8n = inst;
 			const installed = await inst.installPackage(pack.tarball);
 			console.log(`      ${installed.name}@${installed.version} installed into ${path.join(inst.nodesDir, 'node_modules')}`);
-			await inst.importCredentials([nemoCredential({ baseUrl, accessToken: args.real ? process.env.NEMO_TOKEN : '', real: args.real })]);
-			console.log(`      credential "Nemo API" → ${baseUrl} (${args.real ? 'your NEMO_TOKEN' : 'anonymous trial token'})`);
+			await inst.importCredentials([nemoCredential({ baseUrl, accessToken: args.real ? process.env.NEMO_TOKEN : DEMO_TOKEN, real: args.real })]);
+			console.log(`      credential "Nemo API" → ${baseUrl} (${args.real ? 'your NEMO_TOKEN' : 'a registered account\'s token on the simulator, 1000 credits'})`);
 			const demo = configureWorkflow(loadExample('demo'), { settings: { mediaFolder: media.dir, outputFolder: args.out } });
 			const others = allExamples().filter((w) => w.id !== EXAMPLES.demo.id);
 			await inst.importWorkflows([demo, ...others]);

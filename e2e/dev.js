@@ -23,6 +23,9 @@ const { ensureN8n } = require('./hosts');
 const { createInstance } = require('./n8n-instance');
 const { ensureSampleMedia } = require('./sample-media');
 const { startSimulatorProcess } = require('./simulator-process');
+
+/** A registered account on the dev simulator, for the example credential. */
+const DEV_TOKEN = 'nmv_usr_dev_registered_account_0001';
 const { serveFolder } = require('./static-server');
 const { untrack } = require('./proc');
 const { loadExample, configureWorkflow, EXAMPLES } = require('./examples');
@@ -92,7 +95,9 @@ async function main() {
 			port: fixed ? 8787 : 0,
 			cdnPort: fixed ? 8788 : 0,
 			dataDir: simDir,
-			config: { anonymousCredits: 1000 },
+			// The examples run on a registered account's token (they cost more than a trial's 100
+			// credits at NemoVideo's prices); a new credential with an empty Access Token gets a trial.
+			tokens: [{ token: DEV_TOKEN, credits: 10_000 }],
 		});
 		untrack(sim.pid);
 		cleanup.push(() => sim.stop());
@@ -111,7 +116,7 @@ async function main() {
 		// reinstall from this build, even when the version number did not change
 		fs.rmSync(path.join(n8n.nodesDir, 'node_modules', 'n8n-nodes-nemovideo'), { recursive: true, force: true });
 		await n8n.installPackage(pack.tarball);
-		await n8n.importCredentials([nemoCredential({ baseUrl: sim.url })]);
+		await n8n.importCredentials([nemoCredential({ baseUrl: sim.url, accessToken: DEV_TOKEN })]);
 
 		const marker = path.join(userFolder, '.nemo-examples-imported');
 		if (args.reimport || !fs.existsSync(marker)) {

@@ -51,8 +51,10 @@ const DEFAULTS = Object.freeze({
 	maxUploadBytes: 500 * 1024 * 1024,
 	tokensPerIp: 10,
 	anonymousCredits: 100,
-	creditsPerMessage: 5,
-	faceSwapCredits: 20,
+	// NemoVideo's newest documents (2026-12): about 100 credits per generation (a face swap is one),
+	// about 50 per editing session; a trial has 100.
+	creditsPerMessage: 50,
+	faceSwapCredits: 100,
 	media: 'fast',
 	tokenTtlMs: 7 * 24 * 3600 * 1000,
 	repeatTokenRequest: 'same',

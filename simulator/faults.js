@@ -48,6 +48,7 @@ const ACTIONS = {
 	duplicateEvents: (v) => v === true,
 	errorEvent: (v) => !!v && typeof v === 'object' && !Array.isArray(v),
 	trailingErrorEvent: (v) => !!v && typeof v === 'object' && !Array.isArray(v),
+	askQuestion: (v) => v === true || (!!v && typeof v === 'object' && !Array.isArray(v)),
 	heartbeatsOnlyMs: (v) => typeof v === 'number' && v >= 0,
 	noEdit: (v) => v === true,
 	// render

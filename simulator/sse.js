@@ -300,8 +300,29 @@ function runStream(ctx, { plan, form, silent, subRng, user }) {
 			run: () => out.event(JSON.stringify({ type: 'agent_status', status: 'thinking', detail: { step: 'analyzing_request' } })),
 		});
 	}
+	// askQuestion: the agent asks instead of acting (the newest MCP skill's "awaiting input"): its
+	// last tool call is ask_question, with the questions in its arguments; nothing is edited.
+	if (fault.askQuestion) {
+		const asked =
+			typeof fault.askQuestion === 'object'
+				? fault.askQuestion
+				: {
+						questions: [
+							{
+								id: 'q1',
+								prompt: 'There are two faces in the video. Which one should I replace?',
+								options: [
+									{ id: 'left', label: 'The person on the left' },
+									{ id: 'right', label: 'The person on the right' },
+								],
+								allow_multiple: false,
+							},
+						],
+					};
+		steps.push({ at: at(0.3), event: true, run: () => emit(make.toolCall(callId, 'ask_question', asked)) });
+	}
 	// noEdit: the agent does nothing at all (no word, no tool, no change) and the stream closes normally.
-	if (plan.edit && plan.tool && !fault.noEdit) {
+	if (plan.edit && plan.tool && !fault.noEdit && !fault.askQuestion) {
 		const tool = plan.tool;
 		if (!silent && plan.intro) addText(at(0.05), plan.intro);
 		steps.push({ at: at(0.3), event: true, run: () => emit(make.toolCall(callId, tool.name, tool.args)) });
@@ -338,7 +359,7 @@ function runStream(ctx, { plan, form, silent, subRng, user }) {
 		steps.push({ at: at(0.95), run: () => out.event(JSON.stringify(payload)) });
 	}
 	if (fault.invalidUtf8) steps.push({ at: at(0.7), run: () => out.event(make.invalidUtf8(), { isText: true }) });
-	if ((!plan.edit || !silent) && !fault.noEdit) addText(at(0.85), plan.reply);
+	if ((!plan.edit || !silent) && !fault.noEdit && !fault.askQuestion) addText(at(0.85), plan.reply);
 
 	steps.sort((a, b) => a.at - b.at);
 	if (fault.truncateEvent) {

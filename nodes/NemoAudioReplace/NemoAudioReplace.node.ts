@@ -13,6 +13,7 @@ import {
 	readSessionId,
 	runEdit,
 	sessionParameters,
+	costNotice,
 } from '../shared/n8n';
 import { audioReplaceInstruction, type OriginalAudio, type AudioFit } from './instruction';
 
@@ -41,6 +42,7 @@ export class NemoAudioReplace implements INodeType {
 		usableAsTool: true,
 		credentials: [{ name: 'nemoApi', required: true }],
 		properties: [
+			costNotice('about 50'),
 			...mediaInputParameters(VIDEO_INPUT),
 			...mediaInputParameters(AUDIO),
 			{

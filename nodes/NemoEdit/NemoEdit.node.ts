@@ -9,6 +9,7 @@ import {
 	readSessionId,
 	runEdit,
 	sessionParameters,
+	costNotice,
 } from '../shared/n8n';
 import { inputError } from '../shared/client';
 
@@ -27,6 +28,7 @@ export class NemoEdit implements INodeType {
 		usableAsTool: true,
 		credentials: [{ name: 'nemoApi', required: true }],
 		properties: [
+			costNotice('about 50 (a generation: about 100)'),
 			...sessionParameters({ canStartNew: false }),
 			{
 				displayName: 'Instruction',

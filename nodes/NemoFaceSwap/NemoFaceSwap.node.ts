@@ -13,6 +13,7 @@ import {
 	readSessionId,
 	runEdit,
 	sessionParameters,
+	costNotice,
 } from '../shared/n8n';
 
 const FACE: MediaInputSpec = {
@@ -39,6 +40,7 @@ export class NemoFaceSwap implements INodeType {
 		usableAsTool: true,
 		credentials: [{ name: 'nemoApi', required: true }],
 		properties: [
+			costNotice('about 100'),
 			...mediaInputParameters(VIDEO_INPUT),
 			...mediaInputParameters(FACE),
 			{

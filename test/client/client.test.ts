@@ -267,6 +267,17 @@ describe('messages (SSE)', () => {
 		await client.close();
 	});
 
+	it('a trial token refused an export (402) is told so, with the registration link that ties the trial to the new account (issue 19 point 1, in part)', async () => {
+		const client = clientFor(sim);
+		const sessionId = await sessionWithMedia(client);
+		const state = await client.getState(sessionId);
+		sim.addFault({ endpoint: 'renderStart', status: 402, code: 402, message: 'free plan export blocked', times: 2 });
+		const error = await failure(client.startRender(sessionId, state.draft));
+		expect(error.message).toMatch(/NemoVideo blocked the export on the free plan \(402\)/);
+		expect(error.description).toMatch(/^Trial tokens cannot export .* Register at https:\/\/nemovideo\.com\/register\?bind=[\w-]+: that ties this trial's work to the new account/);
+		await client.close();
+	});
+
 	it('gives the registration link when an anonymous user is out of credits', async () => {
 		const client = clientFor(sim);
 		const sessionId = await sessionWithMedia(client);
@@ -364,9 +375,10 @@ describe('render', () => {
 		await client.close();
 	});
 
-	it('says 402 is a plan issue, not credits', async () => {
+	it('says 402 is a plan issue, not credits (a registered account\'s token)', async () => {
 		sim.addFault({ endpoint: 'renderStart', code: 402 });
-		const client = clientFor(sim);
+		sim.addToken('nmv_usr_plan_limit_account_0001', { credits: 1000 });
+		const client = clientFor(sim, { accessToken: 'nmv_usr_plan_limit_account_0001' });
 		const { sessionId, draft } = await readyDraft(client);
 		const error = await failure(client.startRender(sessionId, draft));
 		expect(error.code).toBe(402);

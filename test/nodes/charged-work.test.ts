@@ -443,6 +443,58 @@ describe("NemoVideo's newest documents (issue 19)", () => {
 		await result.cleanup();
 	});
 
+	it('point 4: a trial of 100 credits pays for one face swap (about 100, as the documents price it); the second runs out (2001) with the registration link', async () => {
+		sim.configure({ anonymousCredits: 100 });
+		const trial = { baseUrl: sim.url, accessToken: '', clientId: `one-swap-${Date.now()}` };
+		const first = await runNodes(faceSwap({ result: 'none' }), { credentials: trial, inputItems: [swapItem(0)] });
+		expect(first.error).toBeUndefined();
+		const kept = first.storedCredentials('nemoApi') as Record<string, unknown>;
+		await first.cleanup();
+		const second = await runNodes(continueOnFail(faceSwap({ result: 'none' })), { credentials: kept, inputItems: [swapItem(1)] });
+		const [item] = second.nodeOutput('Nemo');
+		expect(item.json.error).toMatch(/Out of NemoVideo credits \(code 2001\)/);
+		expect((item.error as { description?: string }).description).toMatch(/https:\/\/nemovideo\.com\/register\?bind=/);
+		// The second instruction was refused before its stream (2001): not taken, not charged.
+		expect(sim.messages).toHaveLength(1);
+		await second.cleanup();
+	});
+
+	it('point 3: the editor asks instead of acting: Face Swap fails with the question, its options and how to answer, exports nothing; the advice works', async () => {
+		sim.addFault({ endpoint: 'sse', askQuestion: true, times: 1 });
+		const result = await runNodes(continueOnFail(faceSwap()), { credentials, inputItems: [swapItem(0)] });
+		const [item] = result.nodeOutput('Nemo');
+		expect(item.json.error).toMatch(
+			/NemoVideo's editor asked a question instead of doing the face swap in session \d{19}: "There are two faces in the video\. Which one should I replace\?" \(options: "The person on the left", "The person on the right"\)\./,
+		);
+		const description = (item.error as { description?: string }).description ?? '';
+		expect(description).toMatch(/nothing was exported\. Answer with Nemo Edit on session (\d{19}) \(Session: By ID\), e\.g\. the instruction "The person on the left"/);
+		expect(renderStarts()).toHaveLength(0);
+		expect(sim.messages).toHaveLength(1);
+		await result.cleanup();
+		// Follow the advice: Nemo Edit on that session, By ID, with one of the options.
+		const sessionId = /session (\d{19}) \(Session: By ID\)/.exec(description)![1];
+		const answer = await runNodes(singleNode('n8n-nodes-nemovideo.nemoEdit', { session: 'id', sessionId, instruction: 'The person on the left', result: 'none' }), { credentials });
+		expect(answer.error).toBeUndefined();
+		expect(sim.messages.map((message) => [message.sessionId, message.text])).toEqual([
+			[sessionId, expect.stringMatching(/^Swap the face/)],
+			[sessionId, 'The person on the left'],
+		]);
+		await answer.cleanup();
+	});
+
+	it('point 3: Nemo Edit outputs the question (no error, no export)', async () => {
+		const sessionId = (await clientFor(sim, { accessToken: TOKEN }).createSession()).sessionId;
+		sim.addFault({ endpoint: 'sse', askQuestion: { questions: [{ id: 'q', prompt: 'Which song?', options: [{ id: 'a', label: 'Lo-fi' }, { id: 'b', label: 'Jazz' }] }] } });
+		const result = await runNodes(singleNode('n8n-nodes-nemovideo.nemoEdit', { session: 'id', sessionId, instruction: 'add music', result: 'binary' }), { credentials });
+		expect(result.error).toBeUndefined();
+		const [item] = result.nodeOutput('Nemo');
+		expect(item.json.questions).toEqual([{ question: 'Which song?', options: ['Lo-fi', 'Jazz'] }]);
+		expect(item.json.howToAnswer).toMatch(/Answer with Nemo Edit on session \d{19}/);
+		expect(item.binary).toBeUndefined();
+		expect(renderStarts()).toHaveLength(0);
+		await result.cleanup();
+	});
+
 	it('point 2: a trailing "I encountered a temporary issue" after a normal edit: the session changed, so the item succeeds with a warning carrying the words; sent once', async () => {
 		sim.addFault({ endpoint: 'sse', trailingErrorEvent: { error: 'I encountered a temporary issue. Please try again.' } });
 		const result = await runNodes(faceSwap(), { credentials, inputItems: [swapItem(0)] });

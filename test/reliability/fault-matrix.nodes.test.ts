@@ -92,7 +92,7 @@ const editIsDone = (items: INodeExecutionData[]) => {
 	for (const item of items) {
 		if (typeof item.json.error !== 'string') continue;
 		expect(item.json.error).toMatch(/The edit itself is done in session \d{19}\.$/);
-		expect((item.error as { description?: string }).description).toMatch(/run Nemo Export on session \d{19} rather than this node again/);
+		expect((item.error as { description?: string }).description).toMatch(/run Nemo Export on session \d{19} (rather than this node again|with the Access Token that may export; do not run this node again)/);
 	}
 };
 
@@ -225,7 +225,7 @@ const API_CODES: Row[] = [
 		advice: /Check the input of this item/,
 	},
 	// 402: export blocked on the free plan.
-	{ family: 'code 402', fault: '402 export blocked (free plan)', where: 'renderStart', rules: [{ endpoint: 'renderStart', code: 402 }], expected: 'reported', error: /blocked the export on the free plan \(402\)/, advice: /subscription-plan limit, not a lack of credits/, check: editIsDone },
+	{ family: 'code 402', fault: '402 export blocked (free plan) for a trial token', where: 'renderStart', rules: [{ endpoint: 'renderStart', code: 402 }], expected: 'reported', error: /blocked the export on the free plan \(402\).* The edit itself is done in session \d{19}\./, advice: /^Trial tokens cannot export .*register\?bind=[\w-]+.* Then run Nemo Export on session \d{19} with the Access Token that may export/, check: editIsDone },
 	// 429: wait, one retry; a message is never re-sent; polling has its own backoff.
 	...(['token', 'session', 'upload', 'state', 'renderStart', 'renderStatus'] as const).map(
 		(endpoint): Row => ({ family: 'code 429', fault: '429 once', where: endpoint, rules: [{ endpoint, code: 429 }], expected: 'recovered' }),

@@ -235,7 +235,7 @@ describe('SSE faults', () => {
 		await sleep(250);
 		const st = await state(sim, token, sid);
 		expect(st.draft.t.find((t: any) => t.tt === 7).sg[0].m.text).toBe('Cut');
-		expect((await credits()).body.data).toMatchObject({ total: before - 5, frozen: 0 });
+		expect((await credits()).body.data).toMatchObject({ total: before - 50, frozen: 0 });
 	});
 
 	it('noEdit: accepted and charged, keep-alives only, a normal close, and nothing changed', async () => {

@@ -50,7 +50,7 @@ describe('simple form', () => {
 		expect(sim.messages).toEqual([
 			expect.objectContaining({ sessionId: sid, text: FACE_SWAP, userId: expect.any(String), at: expect.any(Number), intent: 'faceSwap', form: 'simple' }),
 		]);
-		expect(sim.credits(token)).toEqual({ available: 80, frozen: 0, total: 80 }); // face swap costs 20
+		expect(sim.credits(token)).toEqual({ available: 0, frozen: 0, total: 0 }); // a face swap costs 100, a whole trial (issue 19 point 4)
 	});
 
 	it('sends ": ping" comments among the keep-alives of a longer stream', async () => {
@@ -123,7 +123,7 @@ describe('silent edits', () => {
 
 	it('the default rate makes about 30% of edits silent (seeded)', async () => {
 		sim.configure({ silentRate: 0.3, seed: 99, sseDurationMs: 20, heartbeatIntervalMs: 50 });
-		const token = newToken(sim, 1000);
+		const token = newToken(sim, 100_000);
 		const sid = await sessionWithMedia(sim, token);
 		const runs = await Promise.all(Array.from({ length: 40 }, () => sendMessage(sim, token, sid, 'make the text bigger and add title "x"')));
 		const silent = runs.filter((r) => !r.events.some((e) => e.type === 'text')).length;
@@ -171,7 +171,7 @@ describe('intents', () => {
 		const a = await sendMessage(sim, token, sid, 'replace the audio');
 		expect(streamText(a.events)).toMatch(/an audio file/);
 		expect(await state(sim, token, sid)).toEqual(before);
-		expect(sim.credits(token).total).toBe(90); // each still charged the plain 5
+		expect(sim.credits(token).total).toBe(0); // each still charged the plain 50 (a trial's 100 in all)
 	});
 
 	it('anything else is a text reply that still counts and costs', async () => {
@@ -180,7 +180,7 @@ describe('intents', () => {
 		const r = await sendMessage(sim, token, sid, 'hi');
 		expect(streamText(r.events)).toMatch(/Upload/);
 		expect(sim.messages).toHaveLength(1);
-		expect(sim.credits(token).total).toBe(95);
+		expect(sim.credits(token).total).toBe(50);
 	});
 
 	it('"generate" messages use generateDurationMs', async () => {
@@ -209,27 +209,28 @@ describe('credits', () => {
 		const reader = res.body!.getReader();
 		await reader.read();
 		const during = await call(sim, 'GET', '/api/credits/balance/simple', { token });
-		expect(during.body.data).toEqual({ available: 95, frozen: 5, total: 100 });
+		expect(during.body.data).toEqual({ available: 50, frozen: 50, total: 100 });
 		while (!(await reader.read()).done);
-		expect((await call(sim, 'GET', '/api/credits/balance/simple', { token })).body.data).toEqual({ available: 95, frozen: 0, total: 95 });
+		expect((await call(sim, 'GET', '/api/credits/balance/simple', { token })).body.data).toEqual({ available: 50, frozen: 0, total: 50 });
 	});
 
 	it('answers 2001 as JSON (no stream, nothing recorded) when credits are short', async () => {
-		const token = newToken(sim, 12);
+		const token = newToken(sim, 120);
 		const sid = await sessionWithMedia(sim, token);
+		// At the documented prices (issue 19 point 4): a face swap needs 100, any other message 50.
+		await sendMessage(sim, token, sid, 'hello');
 		const r = await call(sim, 'POST', '/run_sse', { token, json: messageBody(sid, FACE_SWAP) });
 		expect(r.status).toBe(200);
 		expect(r.headers.get('content-type')).toMatch(/json/);
 		expect(r.body).toMatchObject({ code: 2001, data: null });
-		expect(r.body.message).toMatch(/needs 20/);
+		expect(r.body.message).toMatch(/needs 100/);
 		expect(r.body.message).toMatch(/Top up/); // a registered user
-		expect(sim.messages).toHaveLength(0);
+		expect(sim.messages).toHaveLength(1);
 		// a cheaper message still fits, then the next one does not
-		expect((await sendMessage(sim, token, sid, 'hello')).status).toBe(200);
 		expect((await sendMessage(sim, token, sid, 'hello')).status).toBe(200);
 		const out = await call(sim, 'POST', '/run_sse', { token, json: messageBody(sid, 'hello') });
 		expect(out.body.code).toBe(2001);
-		expect(sim.credits(token)).toEqual({ available: 2, frozen: 0, total: 2 });
+		expect(sim.credits(token)).toEqual({ available: 20, frozen: 0, total: 20 });
 	});
 	it('tells anonymous users to register with ?bind=<user id>', async () => {
 		sim.configure({ anonymousCredits: 3 });

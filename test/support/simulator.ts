@@ -48,7 +48,7 @@ export function startSimulator(options: Record<string, unknown> = {}): Promise<S
 export const FAST_TIMINGS = {
 	// Tests make many clients with their own client ids; the real per-address cap has its own test.
 	tokensPerIp: 10_000,
-	anonymousCredits: 10_000,
+	anonymousCredits: 10_000_000,
 	sseDurationMs: 120,
 	heartbeatIntervalMs: 20,
 	renderMs: 150,

@@ -7,17 +7,52 @@ import { asArray, asRecord, asString } from './values';
  *   agent framework: {"content":{"parts":[{"text"}|{"functionCall"}|{"functionResponse"}],"role":"model"},
  *                     "author","partial","turnComplete","id","timestamp"}
  *   errors:          {"error":"…"} or {"errorCode":…,"errorMessage":"…"}
- * Tool calls and results are internal: only their names are kept, never their payloads.
+ * Tool calls and results are internal: only their names are kept, never their payloads; the one
+ * exception is `ask_question`, whose questions are for the user.
  */
 
 export type AgentEvent =
 	| { kind: 'text'; text: string; partial: boolean; id?: string }
 	| { kind: 'toolCall'; name: string; id?: string }
+	/** The agent asks instead of acting (its `ask_question` tool): the questions, for the user. */
+	| { kind: 'question'; questions: AgentQuestion[]; id?: string }
 	| { kind: 'toolResult'; name: string; id?: string }
 	| { kind: 'heartbeat' }
 	| { kind: 'error'; message: string; code?: string }
 	/** `garbled`: the payload was not valid JSON (e.g. an event cut off mid-way). */
 	| { kind: 'unknown'; garbled?: boolean };
+
+export interface AgentQuestion {
+	prompt: string;
+	options: string[];
+	allowMultiple: boolean;
+}
+
+/** The tool through which the agent asks the user (NemoVideo's CLI and MCP skill). */
+const ASK_TOOL = 'ask_question';
+
+/**
+ * A tool call's event: `ask_question` carries the questions the user must answer (the one tool
+ * call whose arguments are for the user); any other keeps only its name.
+ */
+function toolCallEvent(name: string | undefined, args: unknown, id: string | undefined): AgentEvent {
+	if (name !== ASK_TOOL) return { kind: 'toolCall', name: name ?? 'tool', id };
+	const raw = asRecord(args);
+	const listed = asArray(raw.questions);
+	const questions = (listed.length > 0 ? listed : [raw]).slice(0, 5).map((entry): AgentQuestion => {
+		const question = asRecord(entry);
+		return {
+			prompt: (asString(question.prompt) ?? asString(question.question) ?? asString(question.text) ?? '').slice(0, 500),
+			options: asArray(question.options)
+				.slice(0, 20)
+				.map((option) => (typeof option === 'string' ? option : asString(asRecord(option).label) ?? asString(asRecord(option).id) ?? ''))
+				.filter((label) => label !== '')
+				.map((label) => label.slice(0, 200)),
+			allowMultiple: question.allow_multiple === true || question.allowMultiple === true,
+		};
+	});
+	return { kind: 'question', questions: questions.filter((question) => question.prompt !== '' || question.options.length > 0), id };
+}
 
 /** Turns one SSE `data:` payload into zero or more events. Empty data is a keep-alive. */
 export function parseAgentEvents(data: string): AgentEvent[] {
@@ -44,7 +79,7 @@ export function parseAgentEvents(data: string): AgentEvent[] {
 		case 'text':
 			return [{ kind: 'text', text: asString(event.content) ?? asString(event.text) ?? '', partial: event.partial === true, id }];
 		case 'tool_call':
-			return [{ kind: 'toolCall', name: asString(event.name) ?? 'tool', id }];
+			return [toolCallEvent(asString(event.name), event.args ?? event.arguments, id)];
 		case 'tool_result':
 			return [{ kind: 'toolResult', name: asString(event.name) ?? 'tool', id }];
 		case 'heartbeat':
@@ -64,7 +99,7 @@ export function parseAgentEvents(data: string): AgentEvent[] {
 				if (part.thought === true) return { kind: 'unknown' };
 				return { kind: 'text', text: part.text, partial, id };
 			}
-			if (part.functionCall) return { kind: 'toolCall', name: asString(asRecord(part.functionCall).name) ?? 'tool', id };
+			if (part.functionCall) return toolCallEvent(asString(asRecord(part.functionCall).name), asRecord(part.functionCall).args, id);
 			if (part.functionResponse) return { kind: 'toolResult', name: asString(asRecord(part.functionResponse).name) ?? 'tool', id };
 			return { kind: 'unknown' };
 		});

@@ -72,8 +72,8 @@ export function isNemoApiError(error: unknown): error is NemoApiError {
 }
 
 /** The same error with words added to its message and its advice (errors are immutable). */
-export function amendError(error: NemoApiError, add: { message?: string; description?: string }): NemoApiError {
-	const description = add.description ? `${add.description} ${error.description ?? ''}`.trim() : error.description;
+export function amendError(error: NemoApiError, add: { message?: string; description?: string; descriptionAfter?: string }): NemoApiError {
+	const description = [add.description, error.description, add.descriptionAfter].filter(Boolean).join(' ') || undefined;
 	// The service's words may end without a full stop ("GPU node unavailable"): keep the sentences apart.
 	const base = add.message && /[\p{L}\p{N}]$/u.test(error.message) ? `${error.message}.` : error.message;
 	return new NemoApiError(add.message ? `${base} ${add.message}` : error.message, {
@@ -177,7 +177,9 @@ export function apiError(code: number, context: ApiErrorContext): NemoApiError {
 		case 402:
 			return make(
 				`NemoVideo blocked the export on the free plan (402) ${during(operation)}.`,
-				'This is a subscription-plan limit, not a lack of credits: upgrade the NemoVideo plan of this account, or use a token of an account whose plan allows exports.',
+				context.anonymousUserId
+					? `Trial tokens cannot export (NemoVideo's plan rule, not a lack of credits). Register at ${REGISTRATION_URL}?bind=${encodeURIComponent(context.anonymousUserId)}: that ties this trial's work to the new account; then set that account's Access Token in the Nemo API credential and export again.`
+					: 'This is a subscription-plan limit, not a lack of credits: upgrade the NemoVideo plan of this account, or use a token of an account whose plan allows exports.',
 			);
 		case 404:
 			return make(

@@ -1,6 +1,6 @@
 import type { EventSourceMessage } from 'eventsource-parser';
 import { createParser } from './vendor';
-import { type AgentEvent, MAX_TEXT_CHARS, RecentKeys, TextCollector, parseAgentEvents } from './agent-events';
+import { type AgentEvent, type AgentQuestion, MAX_TEXT_CHARS, RecentKeys, TextCollector, parseAgentEvents } from './agent-events';
 import { Watchdog } from './abort';
 import { cancelledError, formatDuration, NemoApiError } from './errors';
 import { type Sleep, readChunks } from './http';
@@ -48,6 +48,8 @@ export interface StreamOutcome {
 	events: number;
 	/** An error the agent reported mid-stream. */
 	agentError?: { message: string; code?: string };
+	/** What the agent asked instead of acting (its last `ask_question`). */
+	questions?: AgentQuestion[];
 	/** Why the stream ended early, when it did. */
 	problem?: NemoApiError;
 }
@@ -97,6 +99,11 @@ export async function readAgentStream(
 					break;
 				case 'toolCall':
 					outcome.toolCalls++;
+					restartQuietTimer();
+					break;
+				case 'question':
+					outcome.toolCalls++;
+					outcome.questions = event.questions;
 					restartQuietTimer();
 					break;
 				case 'toolResult':

@@ -3,7 +3,7 @@ import type { ApiCaller } from './api-caller';
 import { APP_NAME } from './constants';
 import { NemoApiError, amendError, isNemoApiError, settle } from './errors';
 import { type GuiWording, translateGuiText } from './gui-text';
-import { MAX_TEXT_CHARS } from './agent-events';
+import { type AgentQuestion, MAX_TEXT_CHARS } from './agent-events';
 import { serviceText } from './redact';
 import { DEFAULT_STREAM_LIMITS, type StreamLimits, type StreamOutcome, readAgentStream } from './message-stream';
 import { type SessionState, getSessionState } from './session-state';
@@ -45,6 +45,8 @@ export interface MessageResult {
 	recoveredFrom?: 'dropped stream' | 'stalled stream';
 	/** The editor reported an error after working normally, and the session changed: its words, for the output. */
 	warning?: string;
+	/** The editor asked instead of acting (nothing changed): its questions, for the user to answer. */
+	questions?: AgentQuestion[];
 }
 
 export interface SendMessageOptions {
@@ -101,7 +103,9 @@ export async function sendMessage(api: ApiCaller, sessionId: string, text: strin
 	if (outcome.end !== 'closed') return recoverFromBrokenStream(api, sessionId, before, outcome, options);
 
 	const after = await stateAfterEdit(api, sessionId, options);
-	return resultFrom(outcome.text, before, after, undefined, options.wording);
+	const result = resultFrom(outcome.text, before, after, undefined, options.wording);
+	if (outcome.questions?.length && !result.changed) return { ...result, questions: outcome.questions.map((question) => ({ ...question, prompt: serviceText(translateGuiText(question.prompt, options.wording), 500), options: question.options.map((option) => serviceText(option, 200)) })) };
+	return result;
 }
 
 /**

@@ -95,6 +95,7 @@ export async function runEdit(context: IExecuteFunctions, client: NemoClient, re
 	// The agent's "click Export" is reworded for this node: it exports the video itself, or not.
 	const wording = { exported: request.delivery !== 'none' };
 	const outcome = await client.inSession(session, (id) => client.sendMessage(id, instruction, signal, { onSending: (sending) => (sending ? (request.instructionSent(id), ledger.sent(itemIndex, id)) : (request.instructionNotSent(), ledger.notSent(itemIndex))), wording }), signal);
+	if (outcome.questions?.length) return askedInstead(outcome, session.sessionId, instruction, request);
 	const unchanged = whenNothingChanged(outcome, session.sessionId, request.expectedChange);
 
 	const json: IDataObject = {
@@ -176,13 +177,41 @@ async function exportAfterEdit(
 		// again would send it again. Say where the edit is, so the export alone can be repeated.
 		const { error } = exporting;
 		if (!isNemoApiError(error) || error.kind === 'cancelled') throw error;
+		// A plan that cannot export (a trial token: 402): Nemo Export with the same token would be
+		// refused again, so the way forward comes first (the error's own advice), then the session.
+		const exportRefused = error.code === 402;
 		throw amendError(error, {
 			message: `The edit itself is done in session ${sessionId}.`,
-			description: `To get the video, run Nemo Export on session ${sessionId} rather than this node again in a new execution (which would send, and charge, the instruction again).`,
+			...(exportRefused
+				? { descriptionAfter: `Then run Nemo Export on session ${sessionId} with the Access Token that may export; do not run this node again (it would send, and charge, the instruction again).` }
+				: { description: `To get the video, run Nemo Export on session ${sessionId} rather than this node again in a new execution (which would send, and charge, the instruction again).` }),
 		});
 	}
 	const exported = exporting.value;
 	return { json: { ...json, ...exported.json }, binary: exported.binary };
+}
+
+/**
+ * The editor asked instead of acting (NemoVideo's `ask_question`, "awaiting input"): nothing
+ * changed, so nothing is exported. The question and its options reach the user with how to answer:
+ * Nemo Edit outputs them; a node made for one edit (Face Swap, Audio Replace) fails, naming them.
+ */
+function askedInstead(outcome: MessageResult, sessionId: string, instruction: string, request: EditRequest): INodeExecutionData {
+	const questions = (outcome.questions ?? []).map((question) => ({
+		question: question.prompt,
+		options: question.options,
+		...(question.allowMultiple ? { allowMultiple: true } : {}),
+	}));
+	const asked = questions.map((question) => `"${question.question}"${question.options.length ? ` (options: ${question.options.map((option) => `"${option}"`).join(', ')})` : ''}`).join('; ');
+	const howToAnswer = `Answer with Nemo Edit on session ${sessionId} (Session: By ID), e.g. the instruction "${questions[0]?.options[0] ?? 'your answer'}"; it is sent as a new instruction.`;
+	if (request.expectedChange) {
+		throw new NemoApiError(`NemoVideo's editor asked a question instead of doing the ${request.expectedChange.what} in session ${sessionId}: ${asked}.`, {
+			kind: 'api',
+			operation: 'the edit',
+			description: `Nothing changed and nothing was exported. ${howToAnswer}`,
+		});
+	}
+	return { json: { sessionId, instruction, message: outcome.message, replied: outcome.replied, changes: [], timeline: outcome.timeline.summary, questions, howToAnswer } };
 }
 
 /** One file (the same binary property, or the same URL) cannot be two of an instruction's inputs. */

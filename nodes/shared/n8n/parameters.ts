@@ -99,6 +99,22 @@ export function readFromInputOrId(context: IExecuteFunctions, itemIndex: number,
 
 export const isEmpty = (v: unknown): boolean => v === undefined || v === null || (typeof v === 'string' && v.trim() === '');
 
+// ---------------------------------------------------------------- costs
+
+/**
+ * What one run of a node costs, shown at the top of its panel. NemoVideo's newest documents
+ * (2026-12) price a generation (a face swap is one) at about 100 credits and editing at about 50
+ * per session; exports are free; a trial token has 100 credits.
+ */
+export function costNotice(cost: string): INodeProperties {
+	return {
+		displayName: `Costs NemoVideo credits: ${cost} per item (NemoVideo's own estimate). Uploads and exports are free; a free trial has 100 credits.`,
+		name: 'costNotice',
+		type: 'notice',
+		default: '',
+	};
+}
+
 // ---------------------------------------------------------------- media inputs
 
 export type MediaSource = 'binary' | 'url' | 'session';
