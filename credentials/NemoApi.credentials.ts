@@ -36,6 +36,7 @@ export class NemoApi implements ICredentialType {
 			typeOptions: { password: true },
 			default: '',
 			placeholder: 'nmv_usr_…',
+			hint: 'Empty is fine: the nodes then use a free trial token (100 credits, 7 days; NemoVideo may not let trial tokens export).',
 			description:
 				'Your NemoVideo token. Leave empty to use a free anonymous trial token (100 credits, 7 days), obtained and reused automatically.',
 		},

@@ -361,7 +361,7 @@ async function suite(which, shared) {
 		await check(v, 'scheduled batch: the Credits Guard stops a batch the account cannot pay for', async () => {
 			const res = await n8n.execute(IDS.guard, { allowError: true, timeoutMs: 120_000 });
 			assert.equal(res.status, 'error');
-			assert.match(res.error || '', /Credits Guard: .*Only 30 NemoVideo credits are available; this workflow requires at least 80/);
+			assert.match(res.error || '', /Credits Guard: .*Only 30 NemoVideo credits are available; this workflow requires at least 400/);
 			assert.throws(() => outputItems(res.run, 'Nemo Face Swap'), /did not run/, 'nothing after the guard ran');
 			console.log(`  ${res.error}`);
 		});

@@ -25,7 +25,7 @@ export async function fileFromBinaryProperty(
 			`The input item has no binary property "${name}" ${what.purpose}.`,
 			field,
 			available.length
-				? `This item's binary properties are: ${available.map((key) => `"${key}"`).join(', ')}. Enter one of them.`
+				? `This item's binary properties are: ${available.map((key) => `"${key}"`).join(', ')}. Enter one of them, or bring the other file into this item: read it into its own binary property (e.g. Put Output File in Field "${name}") and join the two with a Merge node (Combine, By Position); or choose the URL input instead.`
 				: 'This item has no binary data at all: add a node before this one that reads or downloads the file, or choose the URL input instead.',
 		);
 	}
