@@ -15,7 +15,7 @@ import { withNode } from '../harness';
 import { runNodes, singleNode, swapItem } from '../nodes/support';
 import { tokenForms } from './leak-scan';
 import { serialise } from './leak-sink';
-import { type LocalServer, endToEndHeaders, proxyServer } from './raw-servers';
+import { type LocalServer, endToEndHeaders, forward, proxyServer } from './raw-servers';
 import { MATRIX_TIMINGS, setTuning, sleep } from './support';
 import { downloadToBuffer, n8nHttp } from '../support/n8n-http';
 
@@ -319,6 +319,11 @@ describe('the downloaded video is checked (point 4)', () => {
 			);
 		expect(error?.message).toBe('n8n could not store the downloaded video: ENOSPC: no space left on device');
 		expect(error?.isTransient).toBe(false);
+		// The advice names the render to fetch once the store works again.
+		expect(error?.description).toContain(`Nemo Export, operation "Get Status", render id ${status.renderId}`);
+		// Followed (Get Status reads the same render and downloads it): the video arrives whole.
+		const again = await downloadToBuffer(client, await client.getRenderStatus(status.renderId));
+		expect(again.bytes.subarray(4, 8).toString('latin1')).toBe('ftyp');
 		expect(sim.requests.filter((request) => request.endpoint === 'download')).toHaveLength(0);
 		await client.close();
 	});
@@ -350,15 +355,7 @@ describe('service-supplied URLs to private addresses (point 6)', () => {
 	beforeAll(async () => {
 		nameProxy = createServer((request, response) => {
 			const target = new URL(request.url ?? '/');
-			const forwarded = httpRequest(
-				{ host: '127.0.0.1', port: target.port || 80, path: target.pathname + target.search, method: request.method, headers: endToEndHeaders(request) },
-				(answer) => {
-					response.writeHead(answer.statusCode ?? 502, answer.headers);
-					answer.pipe(response);
-				},
-			);
-			forwarded.on('error', () => response.destroy());
-			request.pipe(forwarded);
+			forward(request, response, { host: '127.0.0.1', port: target.port || 80, path: target.pathname + target.search });
 		});
 		await new Promise<void>((resolve) => nameProxy.listen(0, '127.0.0.1', resolve));
 		process.env.HTTP_PROXY = `http://127.0.0.1:${(nameProxy.address() as AddressInfo).port}`;

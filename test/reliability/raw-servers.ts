@@ -81,6 +81,21 @@ export function endToEndHeaders(request: http.IncomingMessage): http.OutgoingHtt
 	return endToEnd;
 }
 
+/** Relays `request` to host:port/path and its answer back, as a gateway does (end-to-end headers only). */
+export function forward(
+	request: http.IncomingMessage,
+	response: http.ServerResponse,
+	to: { host: string; port: string | number; path: string; hostHeader?: string },
+): void {
+	const headers = { ...endToEndHeaders(request), ...(to.hostHeader ? { host: to.hostHeader } : {}) };
+	const upstream = http.request({ host: to.host, port: to.port, method: request.method, path: to.path, headers }, (answer) => {
+		response.writeHead(answer.statusCode ?? 502, answer.headers);
+		answer.pipe(response);
+	});
+	upstream.on('error', () => response.destroy());
+	request.pipe(upstream);
+}
+
 export async function proxyServer(
 	target: string,
 	intercept: (request: http.IncomingMessage, response: http.ServerResponse) => boolean,
@@ -97,15 +112,7 @@ export async function proxyServer(
 			}
 			path = path.slice(options.stripPrefix.length) || '/';
 		}
-		const upstream = http.request(
-			{ host: targetUrl.hostname, port: targetUrl.port, method: request.method, path, headers: { ...endToEndHeaders(request), host: targetUrl.host } },
-			(answer) => {
-				response.writeHead(answer.statusCode ?? 502, answer.headers);
-				answer.pipe(response);
-			},
-		);
-		upstream.on('error', () => response.destroy());
-		request.pipe(upstream);
+		forward(request, response, { host: targetUrl.hostname, port: targetUrl.port, path, hostHeader: targetUrl.host });
 	});
 	await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
 	const { port } = server.address() as net.AddressInfo;

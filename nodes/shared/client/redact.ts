@@ -89,10 +89,6 @@ export function redactSecrets(text: string, options: { keepSignedQuery?: boolean
 		.replace(CREDENTIAL_ASSIGNMENT, (whole, name: string, value: string) => (value === REDACTED || value.startsWith(REDACTED) ? whole : `${name}${REDACTED}`));
 }
 
-/** A URL fit to show: without its user and password, and without the values that sign it (the request still uses it whole). */
-export function redactUrl(url: string): string {
-	return redactSecrets(url);
-}
 
 /**
  * A string from the service, made fit to show: secrets masked, a stack trace (Python's

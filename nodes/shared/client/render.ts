@@ -263,7 +263,7 @@ export async function downloadRender<T>(api: ApiCaller, status: RenderStatus, st
 		const fromOutputUrl = await settle(
 			(async () => {
 				const answer = await api.transport.fetchUrl(outputUrl, { signal, operation: 'downloading the video' });
-				if (answer.status >= 200 && answer.status < 300) return await takeVideo(api, answer, false, store, signal);
+				if (answer.status >= 200 && answer.status < 300) return await takeVideo(api, status.renderId, answer, false, store, signal);
 				answer.close();
 				return { problem: `answered HTTP ${answer.status}` };
 			})(),
@@ -283,7 +283,7 @@ export async function downloadRender<T>(api: ApiCaller, status: RenderStatus, st
 	// The API's own endpoint: with the token, and its recoveries (a new trial token, a 429 wait).
 	const answer = await api.download(api.transport.urlFor(renderDownloadPath(status.renderId)), { signal, operation: 'downloading the video' });
 	if (answer.status >= 200 && answer.status < 300) {
-		const taken = await takeVideo(api, answer, true, store, signal);
+		const taken = await takeVideo(api, status.renderId, answer, true, store, signal);
 		if ('stored' in taken) return taken;
 		throw new NemoApiError(`The finished video could not be downloaded: ${firstProblem ? `${firstProblem}, and ` : ''}the download endpoint sent ${taken.problem}.`, {
 			kind: 'protocol',
@@ -321,6 +321,7 @@ class NotAVideo extends Error {}
  */
 async function takeVideo<T>(
 	api: ApiCaller,
+	renderId: string,
 	answer: StreamAnswer,
 	usedFallback: boolean,
 	store: StoreDownload<T>,
@@ -377,7 +378,7 @@ async function takeVideo<T>(
 			throw new NemoApiError(`n8n could not store the downloaded video: ${truncate(stored.error instanceof Error ? stored.error.message : String(stored.error), 200)}`, {
 				kind: 'input',
 				operation: STORING_THE_VIDEO,
-				description: 'The download itself was fine and the video is rendered: free space on (or repair) n8n\'s binary data storage, then get the video with Nemo Export, operation "Get Status" and its render id.',
+				description: `The download itself was fine and the video is rendered: free space on (or repair) n8n's binary data storage, then get the video with Nemo Export, operation "Get Status", render id ${renderId}.`,
 			});
 		}
 		if (watchdog.expired) {

@@ -4,7 +4,7 @@ import { NemoApiError, cancelledError, during, settle, settleNow, truncate } fro
 import { type HttpHelpers, type MultipartForm, type ResponseBody, type Sleep, discard, readChunks } from './http';
 import { parseJsonKeepingBigIds, toJsonText } from './json';
 import { type RateLimitOptions, type RateLimiter, retryAfterMs } from './rate-limit';
-import { redactUrl } from './redact';
+import { redactSecrets } from './redact';
 
 /**
  * HTTP to the NemoVideo API through n8n's request helper (http.ts): one place for the base URL,
@@ -126,7 +126,7 @@ export class HttpTransport {
 			// API calls never follow redirects: the bearer token must not travel to wherever it points.
 			answer.close();
 			const location = header(answer.headers, 'location');
-			throw new NemoApiError(`NemoVideo answered ${request.operation} with a redirect (HTTP ${answer.status}${location ? ` to ${truncate(redactUrl(location), 120)}` : ''}).`, {
+			throw new NemoApiError(`NemoVideo answered ${request.operation} with a redirect (HTTP ${answer.status}${location ? ` to ${truncate(redactSecrets(location), 120)}` : ''}).`, {
 				kind: 'protocol',
 				httpStatus: answer.status,
 				operation: request.operation,
