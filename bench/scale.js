@@ -40,6 +40,8 @@ const { serveFolder } = require('../e2e/static-server');
 const { loadExample, EXAMPLES, EXAMPLE_CREDENTIAL } = require('../e2e/examples');
 const { nemoCredential } = require('../e2e/stack');
 
+const SCALE_TOKEN = 'nmv_usr_bench_scale_registered_0001';
+
 const REPO_ROOT = path.resolve(__dirname, '..');
 const TOKEN = 'nmv_usr_bench_scale_000000000001';
 const MARK_START = '<!-- scale:start (bench/scale.js writes this section) -->';
@@ -215,7 +217,8 @@ async function benchInFlight(ctx) {
 async function benchScaleOut(ctx, which, tarball) {
 	// the reference's one request lasts as long as a swap does here (edit + render + about 0.5 s of requests and polls)
 	const o = { requests: ctx.quick ? 20 : 40, streamMs: 3000, renderMs: 3000, referenceMs: 6500, workerConcurrency: 10, runs: ctx.runs };
-	const sim = await startSimulatorProcess({ media: 'fast', config: { sseDurationMs: o.streamMs, renderMs: o.renderMs, anonymousCredits: 10_000_000, tokensPerIp: 100, maxRecordedRequests: 50_000 } });
+	// a registered account's token: NemoVideo's trial tokens cannot export
+	const sim = await startSimulatorProcess({ media: 'fast', tokens: [{ token: SCALE_TOKEN, credits: 10_000_000 }], config: { sseDurationMs: o.streamMs, renderMs: o.renderMs, tokensPerIp: 100, maxRecordedRequests: 50_000 } });
 	const mediaDir = path.join(ctx.workDir, `so-media-${which}`);
 	const clip = writeClip(path.join(mediaDir, 'clip.mp4'), 64 * 1024);
 	const face = writePng(path.join(mediaDir, 'face.png'));
@@ -223,7 +226,7 @@ async function benchScaleOut(ctx, which, tarball) {
 	const slow = await startSlowServer();
 	const deployment = await createQueueDeployment(which, { tarball, workers: 2, quiet: true });
 	try {
-		await deployment.main.importCredentials([nemoCredential({ ...EXAMPLE_CREDENTIAL, baseUrl: sim.url })]);
+		await deployment.main.importCredentials([nemoCredential({ ...EXAMPLE_CREDENTIAL, baseUrl: sim.url, accessToken: SCALE_TOKEN })]);
 		await deployment.importActive([loadExample('webhook'), referenceWorkflow(slow.url, o.referenceMs)]);
 		await deployment.start({ webhooks: ['POST nemo-face-swap', `POST ${REFERENCE_PATH}`], workers: 1, concurrency: o.workerConcurrency });
 		const [w1, w2] = deployment.workers;

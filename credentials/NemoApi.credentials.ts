@@ -36,9 +36,18 @@ export class NemoApi implements ICredentialType {
 			typeOptions: { password: true },
 			default: '',
 			placeholder: 'nmv_usr_…',
-			hint: 'Empty is fine: the nodes then use a free trial token (100 credits, 7 days; NemoVideo may not let trial tokens export).',
+			hint: 'Empty is fine for trying: the nodes then use a free trial token (100 credits, 7 days), which can upload and edit but not export.',
 			description:
 				'Your NemoVideo token. Leave empty to use a free anonymous trial token (100 credits, 7 days), obtained and reused automatically.',
+		},
+		{
+			// Said where it is seen: on Save n8n shows its own "successfully created", not a test's words.
+			displayName:
+				"No Access Token: the nodes use NemoVideo's free trial token. It uploads and edits (100 credits), but NemoVideo's documents say a trial token cannot export: an exporting node gets the edit charged and the export refused (402). To get MP4s, register at nemovideo.com and paste that account's Access Token here.",
+			name: 'trialNotice',
+			type: 'notice',
+			default: '',
+			displayOptions: { show: { accessToken: [''] } },
 		},
 		{
 			displayName: 'Client ID',

@@ -15,6 +15,8 @@ const { ensureSampleMedia } = require('./sample-media');
 const { startSimulatorProcess } = require('./simulator-process');
 const { loadExample, configureWorkflow, EXAMPLES, EXAMPLE_CREDENTIAL } = require('./examples');
 const { n8nEnvFor, nemoCredential } = require('./stack');
+
+const EDITOR_TOKEN = 'nmv_usr_editor_registered_account_0001';
 const { freePort } = require('./ports');
 
 /**
@@ -32,14 +34,15 @@ async function startEditorStack(major, o = {}) {
 		const tarball = o.tarball || (await buildAndPack()).tarball;
 		const host = await ensureN8n(major);
 		const media = await ensureSampleMedia({ log });
-		const sim = await startSimulatorProcess({ media: 'ffmpeg', config: { anonymousCredits: 1000 } });
+		// a registered account's token, as the demo: NemoVideo's trial tokens cannot export
+		const sim = await startSimulatorProcess({ media: 'ffmpeg', tokens: [{ token: EDITOR_TOKEN, credits: 10_000 }] });
 		cleanup.push(() => sim.stop());
 		const outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'nemo-editor-out-'));
 		cleanup.push(async () => fs.rmSync(outDir, { recursive: true, force: true }));
 		const n8n = await createInstance(major, { env: n8nEnvFor(host.major, { fileFolders: [media.dir, outDir], simulator: true }) });
 		cleanup.push(() => n8n.dispose());
 		await n8n.installPackage(tarball);
-		await n8n.importCredentials([nemoCredential({ baseUrl: sim.url })]);
+		await n8n.importCredentials([nemoCredential({ baseUrl: sim.url, accessToken: EDITOR_TOKEN })]);
 		const demo = configureWorkflow(loadExample('demo'), { settings: { mediaFolder: media.dir, outputFolder: outDir } });
 		await n8n.importWorkflows([demo]);
 		await n8n.start({ port: await freePort(), timeoutMs: 180_000 });

@@ -61,6 +61,7 @@ const CRED = {
 	trial: { id: 'nemoE2eTrial0001', name: 'NemoVideo (simulator, trial token kept by n8n)' },
 };
 const POOR_TOKEN = 'nmv_usr_e2e_poor';
+const SIM_TOKEN = 'nmv_usr_e2e_registered_account';
 const FAST_TOKEN = 'nmv_usr_e2e_fast';
 const IDS = { guard: 'nemoE2eGuard0001', large: 'nemoE2eLarge0001', proxy: 'nemoE2eProxy0001', trial: 'nemoE2eTrial0001', retry: 'nemoE2eRetry0001' };
 /** The upload that goes through the proxy. */
@@ -166,7 +167,8 @@ async function suite(which, shared) {
 		const sim = await startSimulatorProcess({
 			media: 'ffmpeg',
 			config: { anonymousCredits: 10_000 },
-			tokens: [{ token: POOR_TOKEN, credits: 30 }],
+			// the examples' credential is a registered account's: NemoVideo's trial tokens cannot export
+			tokens: [{ token: POOR_TOKEN, credits: 30 }, { token: SIM_TOKEN, credits: 10_000 }],
 		});
 		cleanup.push(sim);
 		const fast = await startSimulatorProcess({ media: 'fast', tokens: [{ token: FAST_TOKEN, credits: 10_000 }] });
@@ -209,7 +211,7 @@ async function suite(which, shared) {
 
 		await check(v, 'credentials and all example workflows import', async () => {
 			await n8n.importCredentials([
-				nemoCredential({ ...CRED.sim, baseUrl: sim.url }), // anonymous trial token, as the demo
+				nemoCredential({ ...CRED.sim, baseUrl: sim.url, accessToken: SIM_TOKEN }), // a registered account's, as the demo
 				nemoCredential({ ...CRED.poor, baseUrl: sim.url, accessToken: POOR_TOKEN }),
 				nemoCredential({ ...CRED.fast, baseUrl: fast.url, accessToken: FAST_TOKEN }),
 				nemoCredential({ ...CRED.trial, baseUrl: strict.url }),

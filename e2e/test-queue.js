@@ -107,8 +107,11 @@ async function suite(which, shared) {
 	try {
 		const t0 = Date.now();
 		// repeatTokenRequest 429: as the real service, a second token request for the client id is refused,
-		// so two workers that ask at the same moment must settle on the one token n8n keeps
-		const sim = await startSimulatorProcess({ media: 'fast', config: { anonymousCredits: 100_000, tokensPerIp: 100, repeatTokenRequest: '429' } });
+		// so two workers that ask at the same moment must settle on the one token n8n keeps.
+		// This deployment follows the trial token across processes, exports included, so the simulator
+		// lets trials export, as NemoVideo's older documents had it (trialExport 'allowed'; the newest
+		// refuse them: test/nodes/trial-export.test.ts).
+		const sim = await startSimulatorProcess({ media: 'fast', config: { anonymousCredits: 100_000, tokensPerIp: 100, repeatTokenRequest: '429', trialExport: 'allowed' } });
 		cleanup.push(sim);
 		const files = await serveFolder(media.dir);
 		cleanup.push(files);

@@ -89,6 +89,9 @@ async function handleAdmin(sim, req, res, url) {
 			if (!body || typeof body.token !== 'string') throw new Error('POST /__sim/tokens needs {"token": "...", "credits": N}');
 			return reply(res, 201, sim.accounts.addToken(body.token, { credits: body.credits, userId: body.userId }));
 		}
+		if (route === 'POST /__sim/register') {
+			return reply(res, 201, sim.register(body || {}));
+		}
 		if (route === 'POST /__sim/tokens/expire') {
 			sim.accounts.expireToken(body && body.token);
 			return reply(res, 200, { expired: true });

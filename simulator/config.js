@@ -24,6 +24,7 @@
  * @property {number} anonymousCredits     credits of a new anonymous user
  * @property {number} creditsPerMessage    cost of one /run_sse message
  * @property {number} faceSwapCredits      cost of a face swap message that is applied
+ * @property {'refused' | 'allowed'} trialExport  exports with an anonymous (trial) token: refused with 402, as NemoVideo's newest documents say (trial scopes are read, write, upload), or allowed, as its older ones did
  * @property {'fast' | 'ffmpeg'} media     fake media (unit tests) or real ffprobe/ffmpeg
  * @property {number} tokenTtlMs           anonymous token lifetime (7 days)
  * @property {'same' | '429'} repeatTokenRequest  a second token request for a client id whose token is still valid: the same token, or 429 ("1 token / client / 7 days", as the skill document lists)
@@ -55,6 +56,9 @@ const DEFAULTS = Object.freeze({
 	// about 50 per editing session; a trial has 100.
 	creditsPerMessage: 50,
 	faceSwapCredits: 100,
+	// NemoVideo's newest documents (2026-12): a trial token has the read, write and upload scopes
+	// only; its exports answer 402 "free plan export blocked".
+	trialExport: 'refused',
 	media: 'fast',
 	tokenTtlMs: 7 * 24 * 3600 * 1000,
 	repeatTokenRequest: 'same',
@@ -89,6 +93,7 @@ const VALIDATORS = {
 	anonymousCredits: [nonNegative, 'a number >= 0'],
 	creditsPerMessage: [nonNegative, 'a number >= 0'],
 	faceSwapCredits: [nonNegative, 'a number >= 0'],
+	trialExport: [oneOf(['refused', 'allowed']), "'refused' or 'allowed'"],
 	media: [oneOf(['fast', 'ffmpeg']), "'fast' or 'ffmpeg'"],
 	tokenTtlMs: [positive, 'a number > 0'],
 	repeatTokenRequest: [oneOf(['same', '429']), "'same' or '429'"],

@@ -14,6 +14,7 @@ const { Sessions } = require('./sessions');
 const { Renders } = require('./renders');
 const { requireFfmpeg } = require('./media');
 const { RateLimits } = require('./rate-limits');
+const { userToken } = require('./ids');
 
 class Core {
 	/**
@@ -43,6 +44,22 @@ class Core {
 		if (valid.media === 'ffmpeg') requireFfmpeg();
 		Object.assign(this.config, valid);
 		if (valid.seed !== undefined) this.rng = createRng(valid.seed);
+	}
+
+	/**
+	 * A new registered account and its token, as nemovideo.com's registration gives. With `bind`
+	 * (the trial user id of the registration link `?bind=<id>`), the trial's work is tied to the
+	 * account: its token reaches the trial's sessions.
+	 * @param {{ bind?: string, credits?: number, token?: string }} [options]
+	 */
+	register(options = {}) {
+		if (options.bind !== undefined) {
+			const trial = this.accounts.users.get(options.bind);
+			if (!trial || !trial.anonymous) throw new Error(`bind: no trial user ${options.bind}`);
+		}
+		const account = this.accounts.addToken(options.token ?? userToken(), { credits: options.credits ?? 1000 });
+		if (options.bind !== undefined) this.sessions.bind(options.bind, account.userId);
+		return account;
 	}
 
 	reset() {

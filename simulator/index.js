@@ -143,6 +143,15 @@ class Simulator {
 		return this.core.accounts.addToken(token, options);
 	}
 
+	/**
+	 * Registers a new account (as nemovideo.com does) and returns its token; `bind` is the trial
+	 * user id of a registration link (`?bind=<id>`): the account then reaches that trial's sessions.
+	 * @param {{ bind?: string, credits?: number, token?: string }} [options]
+	 */
+	register(options) {
+		return this.core.register(options);
+	}
+
 	/** The next request with this token gets 1001. @param {string} token */
 	expireToken(token) {
 		this.core.accounts.expireToken(token);

@@ -46,6 +46,8 @@ class Sessions {
 	constructor() {
 		/** @type {Map<string, Session>} */
 		this.map = new Map();
+		/** @type {Map<string, string>} trial user id -> the account it was bound to at registration */
+		this.boundTo = new Map();
 	}
 
 	/**
@@ -77,14 +79,24 @@ class Sessions {
 	}
 
 	/**
-	 * The session `rawId` of user `userId`, or 1002.
+	 * Registration with `?bind=<trial user id>` ties the trial's work to the new account: from
+	 * then on the account reaches the trial's sessions (the trial token still does too).
+	 * @param {string} trialUserId
+	 * @param {string} accountUserId
+	 */
+	bind(trialUserId, accountUserId) {
+		this.boundTo.set(trialUserId, accountUserId);
+	}
+
+	/**
+	 * The session `rawId` of user `userId` (or of a trial bound to that user), or 1002.
 	 * @param {string} userId
 	 * @param {unknown} rawId string (or BigInt when a client sent a number literal)
 	 */
 	get(userId, rawId) {
 		const id = idString(rawId);
 		const session = id ? this.map.get(id) : undefined;
-		if (!session || session.userId !== userId) {
+		if (!session || (session.userId !== userId && this.boundTo.get(session.userId) !== userId)) {
 			throw new ApiError(1002, `Session not found: ${id === null ? '(none given)' : id}`);
 		}
 		return session;

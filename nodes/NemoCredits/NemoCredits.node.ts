@@ -1,7 +1,7 @@
-import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescription } from 'n8n-workflow';
+import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescription } from 'n8n-workflow';
 import { NodeConnectionTypes } from 'n8n-workflow';
 import { executeNemoNode, optionsParameter } from '../shared/n8n';
-import { inputError } from '../shared/client';
+import { type NemoClient, exportRefusedAdvice, inputError } from '../shared/client';
 
 export class NemoCredits implements INodeType {
 	description: INodeTypeDescription = {
@@ -53,11 +53,28 @@ export class NemoCredits implements INodeType {
 			}
 			// The input item's fields stay, so the guard can sit in front of a batch without losing it.
 			const input = this.getInputData()[itemIndex]?.json ?? {};
-			return { json: { ...input, available: balance.available, frozen: balance.frozen, total: balance.total }, pairedItem: { item: itemIndex } };
+			return { json: { ...input, available: balance.available, frozen: balance.frozen, total: balance.total, ...tokenFacts(client) }, pairedItem: { item: itemIndex } };
 		});
 		warnWhenBelowBatchNeed(this, output[0]);
 		return output;
 	}
+}
+
+/**
+ * Which kind of token the credential uses: with no Access Token, NemoVideo's free trial token,
+ * which NemoVideo's documents say cannot export; and whether this n8n process saw the service
+ * refuse this token's exports (402).
+ */
+function tokenFacts(client: NemoClient): IDataObject {
+	const trial = client.usesTrialToken;
+	const refused = client.exportRefusal() !== undefined;
+	const facts: IDataObject = { tokenType: trial ? 'trial' : 'account' };
+	if (refused) facts.exportsRefused = true;
+	if (trial || refused) {
+		const said = refused ? 'NemoVideo refused exports with this token (402).' : "A trial token: NemoVideo's documents say it can upload and edit, but not export.";
+		facts.tokenNote = `${said} ${exportRefusedAdvice({ trial, trialUserId: client.trialUserId })}`;
+	}
+	return facts;
 }
 
 /** A canvas hint when the balance does not cover the batch behind the node (its input items). */

@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import { NemoClient, type NemoApiError, type NemoClientOptions, clearTokenCache, clearRateLimiters } from '../../nodes/shared/client';
+import { NemoClient, type NemoApiError, type NemoClientOptions, clearTokenCache, clearRateLimiters, clearExportRefusals } from '../../nodes/shared/client';
 import type { FileToUpload } from '../../nodes/shared/client';
 import { FAST_CLIENT_TUNING, type Simulator } from '../support/simulator';
 import { watchClient } from '../reliability/leak-sink';
@@ -7,22 +7,28 @@ import { n8nHttp } from '../support/n8n-http';
 
 export const ATTRIBUTION = { source: 'n8n-nodes-nemovideo', version: 'test', platform: 'n8n' };
 
+/**
+ * A client for `sim`, on a registered account's token unless `accessToken` is given (`''`: the
+ * free trial token, which NemoVideo does not let export).
+ */
 export function clientFor(sim: Simulator, options: Partial<NemoClientOptions> = {}): NemoClient {
+	const resolved = { ...options, accessToken: 'accessToken' in options ? options.accessToken : sim.register({ credits: 10_000_000 }).token };
 	const client = new NemoClient({
 		baseUrl: sim.url,
 		attribution: ATTRIBUTION,
 		http: n8nHttp(),
 		clientIdSeed: `test-${Math.random()}`,
 		...FAST_CLIENT_TUNING,
-		...options,
+		...resolved,
 	});
-	return watchClient(client, options); // token-leak check (test/reliability/leak-sink.ts)
+	return watchClient(client, resolved); // token-leak check (test/reliability/leak-sink.ts)
 }
 
 /** Every test starts without cached trial tokens (each simulator knows only its own). */
 export function freshTokens(): void {
 	clearTokenCache();
 	clearRateLimiters();
+	clearExportRefusals();
 }
 
 /** A small file with the right magic bytes for its type, made in memory. */

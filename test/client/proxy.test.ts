@@ -82,6 +82,9 @@ async function downloadReadLate(lateMs: number): Promise<number> {
 }
 
 async function runChain(): Promise<void> {
+	// the trial token's request, then the chain on a registered account's token (trial tokens cannot export)
+	const trial = clientFor(sim, { accessToken: '' });
+	await trial.getCredits().finally(() => trial.close());
 	const client = clientFor(sim);
 	try {
 		await client.getCredits();

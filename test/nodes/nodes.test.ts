@@ -168,7 +168,7 @@ describe('the other nodes', () => {
 			credentials: { baseUrl: sim.url, accessToken: 'nmv_usr_credits_test_token' },
 			inputItems: [{ json: { clip: 'a.mp4' } }],
 		});
-		expect(ok.nodeOutput('Nemo')[0].json).toEqual({ clip: 'a.mp4', available: 40, frozen: 0, total: 40 });
+		expect(ok.nodeOutput('Nemo')[0].json).toEqual({ clip: 'a.mp4', available: 40, frozen: 0, total: 40, tokenType: 'account' });
 		const guarded = await runNodes(singleNode('n8n-nodes-nemovideo.nemoCredits', { minimumAvailable: 100 }), {
 			credentials: { baseUrl: sim.url, accessToken: 'nmv_usr_credits_test_token' },
 		});

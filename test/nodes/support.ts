@@ -63,7 +63,7 @@ export function useFastClientTuning(): void {
 /**
  * One simulator for the node tests of a file (or describe block), started once with fast client
  * waits; before each test it is reset and configured with FAST_TIMINGS, no silent edits, and
- * `config`. Read `sim` and `credentials` (a trial-token credential for it) from the returned
+ * `config`. Read `sim` and `credentials` (a registered account's credential for it) from the returned
  * object inside tests.
  */
 export function useNodeSimulator(config: Record<string, unknown> = {}): { sim: Simulator; credentials: Record<string, unknown> } {
@@ -76,7 +76,8 @@ export function useNodeSimulator(config: Record<string, unknown> = {}): { sim: S
 	beforeEach(() => {
 		env.sim.reset();
 		env.sim.configure({ ...FAST_TIMINGS, silentRate: 0, ...config });
-		env.credentials = { baseUrl: env.sim.url, accessToken: '' };
+		// A registered account: NemoVideo's trial tokens cannot export (trial-export.test.ts has those).
+		env.credentials = { baseUrl: env.sim.url, accessToken: env.sim.register({ credits: 10_000_000 }).token };
 	});
 	return env;
 }
@@ -87,6 +88,7 @@ export function runNodes(
 ) {
 	clearTokenCache();
 	clearRateLimiters(); // one test's 429s must not slow the next
+	// Export refusals (402) stay, as in a long-running n8n: they are kept per origin and token.
 	const credentials = clientTuning && options.credentials.tuning === undefined ? { ...options.credentials, tuning: JSON.stringify(clientTuning) } : options.credentials;
 	return runWorkflow({
 		...options,

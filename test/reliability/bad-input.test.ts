@@ -26,12 +26,15 @@ beforeAll(async () => {
 	setTuning();
 });
 afterAll(() => sim.close());
+/** A registered account's token, new for each test: NemoVideo's trial tokens cannot export. */
+let accountToken: string;
 beforeEach(() => {
 	sim.reset();
 	sim.configure(MATRIX_TIMINGS);
+	accountToken = sim.register({ credits: 10_000_000 }).token;
 });
 
-const credentials = () => ({ baseUrl: sim.url, accessToken: '' });
+const credentials = () => ({ baseUrl: sim.url, accessToken: accountToken });
 const FACE_SWAP = { videoSource: 'binary', videoBinaryProperty: 'data', faceSource: 'binary', faceBinaryProperty: 'face', result: 'url' };
 /** Requests that cost or change something (everything but the trial token and reads). */
 const sentWork = () => sim.requests.filter((request) => request.origin === 'api' && /upload-video|with-session|run_sse|render/.test(request.path));
@@ -260,7 +263,7 @@ describe('the credential', () => {
 		const gateway = await proxyServer(sim.url, () => false, { stripPrefix: '/nemo' });
 		try {
 			const outputs = await outputsOf('n8n-nodes-nemovideo.nemoFaceSwap', { ...FACE_SWAP, result: 'binary' }, [swapItem(0)], {
-				credentials: { baseUrl: `${gateway.url}/nemo/`, accessToken: '' },
+				credentials: { baseUrl: `${gateway.url}/nemo/`, accessToken: accountToken },
 			});
 			expect(outputs[0].json.error).toBeUndefined();
 			expect(outputs[0].binary?.data?.mimeType).toBe('video/mp4');

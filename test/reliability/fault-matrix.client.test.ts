@@ -10,7 +10,9 @@ import { NemoApiError, type NemoClient } from '../../nodes/shared/client';
 import { clientFor, fakeFile, freshTokens, sessionWithMedia } from '../client/helpers';
 import { type Simulator, startSimulator } from '../support/simulator';
 import { rawTcpServer } from './raw-servers';
-import { MATRIX_TIMINGS, MatrixReport, type Outcome, doubleSends, faultHits } from './support';
+import { MATRIX_TIMINGS, MatrixReport, TRIAL_EXPORTS_ALLOWED, type Outcome, doubleSends, faultHits } from './support';
+/** The matrix follows the trial token (see TRIAL_EXPORTS_ALLOWED). */
+const TRIAL = { accessToken: '' };
 
 let sim: Simulator;
 const report = new MatrixReport('fault-matrix-client.md', 'Fault matrix at the client level');
@@ -24,7 +26,7 @@ afterAll(async () => {
 });
 beforeEach(() => {
 	sim.reset();
-	sim.configure(MATRIX_TIMINGS);
+	sim.configure({ ...MATRIX_TIMINGS, ...TRIAL_EXPORTS_ALLOWED });
 	freshTokens();
 });
 
@@ -108,7 +110,7 @@ describe('connection-level faults (raw TCP servers)', () => {
 
 describe('upload', () => {
 	it('the service stops reading the upload: the stall watch fires', async () => {
-		const client = clientFor(sim);
+		const client = clientFor(sim, TRIAL);
 		const { sessionId } = await client.createSession();
 		sim.addFault({ endpoint: 'upload', delayHeadersMs: 4_000 });
 		// More than loopback socket buffers hold (several MB), produced as it is read.
@@ -139,7 +141,7 @@ describe('upload', () => {
 	});
 
 	it('every byte sent, the answer does not come: the answer timeout fires', async () => {
-		const client = clientFor(sim);
+		const client = clientFor(sim, TRIAL);
 		const { sessionId } = await client.createSession();
 		sim.addFault({ endpoint: 'upload', delayHeadersMs: 3_000 });
 		await play({
@@ -156,7 +158,7 @@ describe('upload', () => {
 	});
 
 	it('a source that fails while being read (n8n binary store error): no half upload is reported as done', async () => {
-		const client = clientFor(sim);
+		const client = clientFor(sim, TRIAL);
 		const { sessionId } = await client.createSession();
 		const failing = {
 			...fakeFile('clip.mp4', 64 * 1024),
@@ -185,7 +187,7 @@ describe('upload', () => {
 
 describe('SSE', () => {
 	it('the stream is dropped right after its headers: the outcome is read from the state', async () => {
-		const client = clientFor(sim);
+		const client = clientFor(sim, TRIAL);
 		const sessionId = await sessionWithMedia(client);
 		sim.addFault({ endpoint: 'sse', cutAfterEvents: 0 });
 		await play({
@@ -205,7 +207,7 @@ describe('SSE', () => {
 	});
 
 	it('an answer that is JSON instead of a stream: reported, never re-sent', async () => {
-		const client = clientFor(sim);
+		const client = clientFor(sim, TRIAL);
 		const sessionId = await sessionWithMedia(client);
 		sim.addFault({ endpoint: 'sse', status: 200, body: '{"code":0,"data":{}}', contentType: 'application/json' });
 		await play({
@@ -237,7 +239,7 @@ describe('cancelling a render', () => {
 		['the cancel request gets 1001', { code: 1001 }],
 		['the cancel request gets 429', { code: 429 }],
 	])('a stopped wait returns within about a second when %s', async (fault, action) => {
-		const client = clientFor(sim);
+		const client = clientFor(sim, TRIAL);
 		const renderId = await pendingRender(client);
 		sim.addFault({ endpoint: 'renderCancel', ...action });
 		const controller = new AbortController();

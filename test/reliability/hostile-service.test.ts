@@ -496,7 +496,7 @@ describe('GUI talk, worded for the Result setting (point 9)', () => {
 		}, { editFirst: true });
 		const result = await runNodes(
 			singleNode('n8n-nodes-nemovideo.nemoFaceSwap', { videoSource: 'binary', videoBinaryProperty: 'data', faceSource: 'binary', faceBinaryProperty: 'face', result: resultSetting }),
-			{ credentials: { baseUrl: gateway.url, accessToken: '' }, inputItems: [swapItem(0)] },
+			{ credentials: { baseUrl: gateway.url, accessToken: sim.register({ credits: 10_000 }).token }, inputItems: [swapItem(0)] },
 		);
 		const [item] = result.nodeOutput('Nemo');
 		await result.cleanup();

@@ -15,7 +15,7 @@ import { runInNewContext } from 'node:vm';
 import { withNode } from '../harness';
 import { runNodes, singleNode, swapItem } from '../nodes/support';
 import { type Simulator, startSimulator } from '../support/simulator';
-import { MATRIX_TIMINGS, analyseRun, doubleSends, setTuning } from './support';
+import { MATRIX_TIMINGS, TRIAL_EXPORTS_ALLOWED, analyseRun, doubleSends, setTuning } from './support';
 
 const ITEMS = Number(process.env.SOAK_ITEMS) || 500;
 const SEED = Number(process.env.SOAK_SEED) || 20_240_601;
@@ -53,7 +53,7 @@ const PALETTE: Record<string, Array<Record<string, unknown>>> = {
 		{ noEdit: true },
 		{ status: 500, body: '{"code":500,"message":"agent failed to start"}', contentType: 'application/json', cutBodyAfterBytes: 12 },
 	],
-	renderStart: [{ status: 500, body: '{"code":500,"message":"busy"}', contentType: 'application/json' }, { code: 1001 }, { code: 429 }, { renderFails: 'codec error' }, { completedWithoutUrl: true }, { outputUrlFails: true }, { code: 402 }],
+	renderStart: [{ status: 500, body: '{"code":500,"message":"busy"}', contentType: 'application/json' }, { code: 1001 }, { code: 429 }, { renderFails: 'codec error' }, { completedWithoutUrl: true }, { outputUrlFails: true }], // no 402: a plan that cannot export is no passing fault (test/nodes/trial-export.test.ts)
 	renderStatus: [{ status: 503 }, { reset: true }, { malformedJson: true }, { code: 429 }, { code: 1001 }],
 	cdn: [{ status: 500 }, { resetAfterBytes: 1000 }],
 	download: [{ code: 1001 }, { code: 429 }],
@@ -105,7 +105,8 @@ const FACE_SWAP = withNode(
 	{ onError: 'continueRegularOutput' },
 );
 
-const SOAK_TIMINGS = { ...MATRIX_TIMINGS, sseDurationMs: 25, heartbeatIntervalMs: 10, renderMs: 30, outputSizeBytes: 4096 };
+// On the trial token, as the fault matrices (1001 → a new trial token is one of the recoveries).
+const SOAK_TIMINGS = { ...MATRIX_TIMINGS, ...TRIAL_EXPORTS_ALLOWED, sseDurationMs: 25, heartbeatIntervalMs: 10, renderMs: 30, outputSizeBytes: 4096 };
 
 async function batch(sim: Simulator, items: number) {
 	return runNodes(FACE_SWAP, { credentials: { baseUrl: sim.url, accessToken: '' }, inputItems: Array.from({ length: items }, (_, index) => swapItem(index)) });

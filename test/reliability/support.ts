@@ -12,6 +12,14 @@ import { FAST_CLIENT_TUNING, FAST_TIMINGS } from '../support/simulator';
 import { setClientTuning } from '../nodes/support';
 
 /** Simulator timings for the matrix: every step real, each as short as it can be. */
+/**
+ * The fault matrices follow a trial token through every endpoint (1001 → a new trial token, 2001
+ * with the bind link, 429 on the token endpoint), exports included, so they run the simulator as
+ * NemoVideo's older documents had it: trial tokens may export. trial-export.test.ts covers the
+ * newest documents' refusal (402), the simulator's default.
+ */
+export const TRIAL_EXPORTS_ALLOWED = { trialExport: 'allowed' } as const;
+
 export const MATRIX_TIMINGS = {
 	...FAST_TIMINGS,
 	sseDurationMs: 40,

@@ -24,6 +24,13 @@ export function throwIfAborted(signal: AbortSignal | undefined, operation?: stri
 	if (signal?.aborted) throw cancelledError(operation);
 }
 
+/** Waits for `promise`, or rejects with a `cancelled` error as soon as the signal fires. */
+export async function waitUnlessStopped(promise: Promise<void>, signal: AbortSignal | undefined, operation?: string): Promise<void> {
+	throwIfAborted(signal, operation);
+	await untilAborted(promise, signal);
+	throwIfAborted(signal, operation);
+}
+
 /** `promise`, or an earlier end when `signal` fires (the promise then runs on, unwatched). */
 function untilAborted(promise: Promise<void>, signal?: AbortSignal): Promise<void> {
 	if (!signal) return promise;

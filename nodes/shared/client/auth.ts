@@ -67,6 +67,11 @@ export class TokenProvider {
 		this.cacheKey = `${transport.origin}|${source.clientId}`;
 	}
 
+	/** Who the trial token belongs to (API origin and client id): a renewed token is the same trial user's. */
+	get trialIdentity(): string {
+		return this.cacheKey;
+	}
+
 	get usesConfiguredToken(): boolean {
 		return this.configuredToken !== undefined;
 	}
@@ -74,6 +79,13 @@ export class TokenProvider {
 	/** The anonymous user's id, known once a trial token was obtained (for the registration link). */
 	get anonymousUserId(): string | undefined {
 		return this.configuredToken ? undefined : this.known()?.userId;
+	}
+
+	/** The token calls use now, when it is known without asking the service (the export-refusal memory's key). */
+	knownToken(): string | undefined {
+		if (this.configuredToken) return this.configuredToken;
+		const known = this.known();
+		return known && !isExpiring(known) ? known.token : undefined;
 	}
 
 	async getToken(signal?: AbortSignal): Promise<string> {

@@ -1,6 +1,8 @@
 import { ApiCaller, type ClientLog, DEFAULT_RETRY_OPTIONS, type RetryOptions } from './api-caller';
 import { TokenProvider, type TrialToken, type TrialTokenStore, deriveClientId, parseTrialTokenAnswer } from './auth';
+import { waitUnlessStopped } from './abort';
 import { DEFAULT_BASE_URL } from './constants';
+import { type ExportRefusal, exportAcceptedFor, exportRefusalOf, exportTurn } from './export-refusals';
 import { type CreditBalance, getCredits } from './credits';
 import { TRIAL_TOKEN_OPERATION, isNemoApiError, settle } from './errors';
 import type { FileToUpload } from './media-files';
@@ -125,6 +127,34 @@ export class NemoClient {
 
 	get baseUrl(): string {
 		return this.api.transport.baseUrl;
+	}
+
+	/** Whether this token is a trial token: no Access Token is set (the nodes then use the free trial token). */
+	get usesTrialToken(): boolean {
+		return !this.api.tokens.usesConfiguredToken;
+	}
+
+	/** The trial user's id, once a trial token is known (the registration link's `bind`). */
+	get trialUserId(): string | undefined {
+		return this.api.tokens.anonymousUserId;
+	}
+
+	/** NemoVideo's refusal of this token's exports (402), if this process has seen one (export-refusals.ts). */
+	exportRefusal(): ExportRefusal | undefined {
+		return exportRefusalOf(this.api.transport.baseUrl, this.api.tokens.knownToken());
+	}
+
+	/**
+	 * Before an instruction whose edit will be exported: with a trial token whose exports are not
+	 * known yet, waits while another item learns them (export-refusals.ts). Returns the end of this
+	 * item's turn, to call when the item ends; a no-op when there is nothing to learn.
+	 */
+	async exportTurn(signal?: AbortSignal): Promise<() => void> {
+		if (!this.usesTrialToken) return () => undefined;
+		const identity = this.api.tokens.trialIdentity;
+		const known = () => this.exportRefusal() !== undefined || exportAcceptedFor(identity);
+		const end = await exportTurn(identity, known, (turn) => waitUnlessStopped(turn, signal, 'the edit'));
+		return end ?? (() => undefined);
 	}
 
 	getCredits(signal?: AbortSignal): Promise<CreditBalance> {

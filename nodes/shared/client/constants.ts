@@ -36,3 +36,6 @@ export const APP_NAME = 'nemo_agent';
 
 /** Where an anonymous (free trial) user registers to keep their work; `bind` links the trial. */
 export const REGISTRATION_URL = 'https://nemovideo.com/register';
+
+/** NemoVideo's web app opens a session's work at `<this>/<task id>?session=<session id>` (the user logs in there). */
+export const WEB_APP_TASK_URL = 'https://nemovideo.com/workspace/task';

@@ -1,4 +1,4 @@
-import { ACCEPTED_TYPES_TEXT, DEFAULT_BASE_URL, REGISTRATION_URL } from './constants';
+import { ACCEPTED_TYPES_TEXT, DEFAULT_BASE_URL, REGISTRATION_URL, WEB_APP_TASK_URL } from './constants';
 import { redactSecrets, serviceText } from './redact';
 
 /**
@@ -72,8 +72,8 @@ export function isNemoApiError(error: unknown): error is NemoApiError {
 }
 
 /** The same error with words added to its message and its advice (errors are immutable). */
-export function amendError(error: NemoApiError, add: { message?: string; description?: string; descriptionAfter?: string }): NemoApiError {
-	const description = [add.description, error.description, add.descriptionAfter].filter(Boolean).join(' ') || undefined;
+export function amendError(error: NemoApiError, add: { message?: string; description?: string; descriptionAfter?: string; descriptionInstead?: string }): NemoApiError {
+	const description = [add.description, add.descriptionInstead ?? error.description, add.descriptionAfter].filter(Boolean).join(' ') || undefined;
 	// The service's words may end without a full stop ("GPU node unavailable"): keep the sentences apart.
 	const base = add.message && /[\p{L}\p{N}]$/u.test(error.message) ? `${error.message}.` : error.message;
 	return new NemoApiError(add.message ? `${base} ${add.message}` : error.message, {
@@ -107,6 +107,34 @@ export function during(operation: string): string {
 
 /** The operation name of the anonymous-token request, which some messages single out. */
 export const TRIAL_TOKEN_OPERATION = 'getting a trial token';
+
+/** The registration link that ties a trial's work (its sessions) to the new account. */
+export function registrationLink(trialUserId: string | undefined): string {
+	return trialUserId ? `${REGISTRATION_URL}?bind=${encodeURIComponent(trialUserId)}` : REGISTRATION_URL;
+}
+
+/** Where NemoVideo's web app opens a session's work (the user logs in there; no token in it). */
+export function webAppLink(taskId: string, sessionId: string): string {
+	return `${WEB_APP_TASK_URL}/${encodeURIComponent(taskId)}?session=${encodeURIComponent(sessionId)}`;
+}
+
+/**
+ * What to do when NemoVideo refuses a token's exports (402). A session's work belongs to the
+ * token's user: another account's token gets "session not found" for it, so the way forward for
+ * a trial is the registration link with `bind`, which ties the trial's sessions to the new
+ * account (or NemoVideo's web app, for that session).
+ */
+export function exportRefusedAdvice(o: { trial: boolean; trialUserId?: string; sessionId?: string; taskId?: string }): string {
+	const session = o.sessionId ? ` session ${o.sessionId}` : '';
+	if (!o.trial) {
+		return `This account's plan cannot export (a plan limit, not a lack of credits): upgrade the plan on nemovideo.com, then run Nemo Export${session ? ` on${session}` : ' again'}.`;
+	}
+	const webApp = o.sessionId && o.taskId ? ` Or open the work in NemoVideo's web app and export it there (log in first): ${webAppLink(o.taskId, o.sessionId)}.` : '';
+	return (
+		`Trial tokens cannot export (NemoVideo's plan rule, not a lack of credits). Register at ${registrationLink(o.trialUserId)}: that link ties this trial's work${session ? `,${session} included,` : ''} to the new account. ` +
+		`Then put the new account's Access Token in the Nemo API credential and run Nemo Export${session ? ` on${session}` : ' again'}.${webApp}`
+	);
+}
 
 /** Context that makes an API error message precise. */
 export interface ApiErrorContext {
@@ -177,9 +205,7 @@ export function apiError(code: number, context: ApiErrorContext): NemoApiError {
 		case 402:
 			return make(
 				`NemoVideo blocked the export on the free plan (402) ${during(operation)}.`,
-				context.anonymousUserId
-					? `Trial tokens cannot export (NemoVideo's plan rule, not a lack of credits). Register at ${REGISTRATION_URL}?bind=${encodeURIComponent(context.anonymousUserId)}: that ties this trial's work to the new account; then set that account's Access Token in the Nemo API credential and export again.`
-					: 'This is a subscription-plan limit, not a lack of credits: upgrade the NemoVideo plan of this account, or use a token of an account whose plan allows exports.',
+				exportRefusedAdvice({ trial: !context.usingConfiguredToken, trialUserId: context.anonymousUserId }),
 			);
 		case 404:
 			return make(

@@ -1,8 +1,9 @@
 /** The NemoVideo API client core: everything a node needs, no n8n import. */
 export { NemoClient, type NemoClientOptions, type SessionHandle } from './client';
-export { NemoApiError, amendError, isNemoApiError, inputError, cancelledError, settle, truncate, type NemoErrorKind } from './errors';
+export { NemoApiError, amendError, isNemoApiError, inputError, cancelledError, exportRefusedAdvice, settle, truncate, type NemoErrorKind } from './errors';
 export { deriveClientId, clearTokenCache, parseTrialTokenAnswer, type TrialToken, type TrialTokenStore } from './auth';
 export { clearRateLimiters } from './rate-limit';
+export { type ExportRefusal, clearExportRefusals } from './export-refusals';
 export { redactDeep, redactSecrets, registerSecret, serviceText } from './redact';
 export { checkSessionId, type SessionState } from './session-state';
 export { UPLOAD_CHUNK_BYTES, checkFile, checkMediaUrl, type UploadedFile } from './upload';

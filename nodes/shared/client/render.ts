@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Watchdog, linkedController, pause } from './abort';
 import type { ApiCaller } from './api-caller';
 import { NemoApiError, cancelledError, formatDuration, isNemoApiError, settle, truncate } from './errors';
+import { rememberExportAccepted, rememberExportRefused } from './export-refusals';
 import { serviceText } from './redact';
 import { sniffContent } from './media-files';
 import type { ResponseBody } from './http';
@@ -68,7 +69,13 @@ export async function startRender(
 		return { renderId };
 	};
 	const first = await settle(submit(newRenderId()));
-	if (first.ok) return first.value;
+	// What this token may export is remembered, so no later item pays an instruction to learn it.
+	const token = api.tokens.knownToken();
+	if (first.ok) {
+		if (!api.tokens.usesConfiguredToken) rememberExportAccepted(api.tokens.trialIdentity);
+		return first.value;
+	}
+	if (isNemoApiError(first.error) && first.error.code === 402 && token) rememberExportRefused(api.transport.baseUrl, token, api.tokens.anonymousUserId);
 	if (!isNemoApiError(first.error) || !isWorthResubmitting(first.error)) throw first.error;
 	return submit(newRenderId());
 }

@@ -39,6 +39,8 @@ export interface MessageResult {
 	timeline: Timeline;
 	/** The draft after the edit, as the export wants it. */
 	draft: unknown;
+	/** The session's task (NemoVideo's web app opens the work by task and session). */
+	taskId?: string;
 	/** Whether anything in the session (draft or media) differs from before the instruction. */
 	changed: boolean;
 	/** The stream ended abnormally and the outcome was read from the session state instead. */
@@ -157,7 +159,7 @@ function resultFrom(text: string, before: SessionState, after: SessionState, rec
 	else if (changes.length > 0) message = `Done. Changes: ${changes.join('; ')}.`;
 	else if (before.fingerprint !== after.fingerprint) message = 'Done. The session changed (its media), but the timeline did not.';
 	else message = 'The editor finished without a reply, and the timeline did not change.';
-	return { message, replied, changes, timeline: after.timeline, draft: after.draft, changed: before.fingerprint !== after.fingerprint, recoveredFrom };
+	return { message, replied, changes, timeline: after.timeline, draft: after.draft, taskId: after.taskId ?? before.taskId, changed: before.fingerprint !== after.fingerprint, recoveredFrom };
 }
 
 async function recoverFromBrokenStream(

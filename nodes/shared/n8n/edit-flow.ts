@@ -8,6 +8,7 @@ import {
 	acceptedKinds,
 	amendError,
 	checkFileKind,
+	exportRefusedAdvice,
 	inputError,
 	checkMediaUrl,
 	isNemoApiError,
@@ -67,6 +68,29 @@ export async function runEdit(context: IExecuteFunctions, client: NemoClient, re
 		}
 	}
 
+	if (request.delivery === 'none') return await editInSession(context, client, request, files, urls);
+	// A token whose exports NemoVideo refused (402) would pay for an edit it cannot export; while a
+	// trial token's exports are not known, one item at a time learns them (export-refusals.ts).
+	hintTrialTokenExports(context, client);
+	const endTurn = await client.exportTurn(signal);
+	try {
+		refuseKnownExportRefusal(client);
+		return await editInSession(context, client, request, files, urls);
+	} finally {
+		endTurn();
+	}
+}
+
+/** The item's media into its session, the instruction, and the export when the Result asks for one. */
+async function editInSession(
+	context: IExecuteFunctions,
+	client: NemoClient,
+	request: EditRequest,
+	files: Array<{ key: string; file: FileToUpload }>,
+	urls: Array<{ key: string; url: string; field: string; label: string }>,
+): Promise<INodeExecutionData> {
+	const { itemIndex, signal } = request;
+	const ledger = sentLedger(context);
 	const session = await client.openSession(request.sessionId, signal);
 	const uploaded: Record<string, UploadedFile | undefined> = {};
 	if (files.length > 0) {
@@ -160,7 +184,7 @@ async function exportAfterEdit(
 	request: EditRequest & { delivery: Exclude<ResultDelivery, 'none'> },
 	json: IDataObject,
 	sessionId: string,
-	edited: Pick<MessageResult, 'draft' | 'timeline'>,
+	edited: Pick<MessageResult, 'draft' | 'timeline' | 'taskId'>,
 ): Promise<INodeExecutionData> {
 	const exporting = await settle(
 		exportSession(context, client, {
@@ -168,6 +192,7 @@ async function exportAfterEdit(
 			sessionId,
 			draft: edited.draft,
 			timeline: edited.timeline,
+			taskId: edited.taskId,
 			delivery: request.delivery,
 			options: request.options,
 			signal: request.signal,
@@ -179,12 +204,13 @@ async function exportAfterEdit(
 		const { error } = exporting;
 		if (!isNemoApiError(error) || error.kind === 'cancelled') throw error;
 		// A plan that cannot export (a trial token: 402): Nemo Export with the same token would be
-		// refused again, so the way forward comes first (the error's own advice), then the session.
+		// refused again, so the export's own advice (register with the trial's bind link, then
+		// Nemo Export on this session) comes first.
 		const exportRefused = error.code === 402;
 		throw amendError(error, {
-			message: `The edit itself is done in session ${sessionId}.`,
+			message: `The edit itself is done (and charged) in session ${sessionId}.`,
 			...(exportRefused
-				? { descriptionAfter: `Then run Nemo Export on session ${sessionId} with the Access Token that may export; do not run this node again (it would send, and charge, the instruction again).` }
+				? { descriptionAfter: 'Do not run this node again for it: that would send, and charge, the instruction again.' }
 				: { description: `To get the video, run Nemo Export on session ${sessionId} rather than this node again in a new execution (which would send, and charge, the instruction again).` }),
 		});
 	}
@@ -213,6 +239,44 @@ function askedInstead(outcome: MessageResult, sessionId: string, instruction: st
 		});
 	}
 	return { json: { sessionId, instruction, message: outcome.message, replied: outcome.replied, changes: [], timeline: outcome.timeline.summary, questions, howToAnswer } };
+}
+
+const hintedTrialExports = new WeakSet<object>();
+
+/**
+ * On the canvas, once per node run: a Result that exports meets a trial token (no Access Token),
+ * which NemoVideo's documents say cannot export; the edit would be charged first.
+ */
+function hintTrialTokenExports(context: IExecuteFunctions, client: NemoClient): void {
+	if (!client.usesTrialToken || hintedTrialExports.has(context)) return;
+	hintedTrialExports.add(context);
+	context.addExecutionHints({
+		type: 'warning',
+		location: 'outputPane',
+		message:
+			"This node's Result exports, but the Nemo API credential has no Access Token, so it runs on NemoVideo's trial token, which NemoVideo's documents say cannot export (the edit is charged first). Set a registered account's Access Token in the credential, or set Result to \"Don't Export (Keep Editing)\".",
+	});
+}
+
+/**
+ * NemoVideo refused this token's exports before (export-refusals.ts): an item whose Result
+ * exports fails before its session, upload and instruction, with the way forward. Editing
+ * without exporting still works, and says so.
+ */
+function refuseKnownExportRefusal(client: NemoClient): void {
+	const refusal = client.exportRefusal();
+	if (!refusal) return;
+	const trial = client.usesTrialToken;
+	throw new NemoApiError(
+		`NemoVideo refuses exports with this ${trial ? 'trial token' : 'token'} (402: free plan export blocked, answered at ${new Date(refusal.at).toISOString()} in this n8n process), so this item's instruction was not sent and nothing was charged.`,
+		{
+			kind: 'api',
+			code: 402,
+			operation: 'the edit',
+			field: 'result',
+			description: `${exportRefusedAdvice({ trial, trialUserId: refusal.trialUserId ?? client.trialUserId })} To edit without exporting, set Result to "Don't Export (Keep Editing)".`,
+		},
+	);
 }
 
 /** One file (the same binary property, or the same URL) cannot be two of an instruction's inputs. */

@@ -1,5 +1,5 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
-import { type NemoClient, type RenderStatus, type Timeline, inputError, isNemoApiError, settle } from '../client';
+import { type NemoClient, type RenderStatus, type Timeline, amendError, exportRefusedAdvice, inputError, isNemoApiError, settle } from '../client';
 import { binaryFromDownload } from './binary';
 import type { CommonOptions } from './parameters';
 
@@ -14,17 +14,20 @@ export interface ExportRequest {
 	/** The draft and timeline, when the caller just read them (saves a request). */
 	draft?: unknown;
 	timeline?: Timeline;
+	/** The session's task, when known (the web-app link of a refused export). */
+	taskId?: string;
 	delivery: 'binary' | 'url';
 	options: CommonOptions;
 	signal: AbortSignal;
 }
 
 export async function exportSession(context: IExecuteFunctions, client: NemoClient, request: ExportRequest): Promise<INodeExecutionData> {
-	let { draft, timeline } = request;
+	let { draft, timeline, taskId } = request;
 	if (draft === undefined || timeline === undefined) {
 		const state = await client.getState(request.sessionId, request.signal);
 		draft = state.draft;
 		timeline = state.timeline;
+		taskId = state.taskId;
 	}
 	if (!timeline.ready) {
 		throw inputError(
@@ -33,7 +36,14 @@ export async function exportSession(context: IExecuteFunctions, client: NemoClie
 			'Upload a video into the session first (Nemo Upload, or a video input of Face Swap / Audio Replace).',
 		);
 	}
-	const { renderId } = await client.startRender(request.sessionId, draft, request.signal);
+	const started = await settle(client.startRender(request.sessionId, draft, request.signal));
+	if (!started.ok) {
+		const { error } = started;
+		// A plan that cannot export (402): the way forward names this session, which belongs to this token's user.
+		if (!isNemoApiError(error) || error.code !== 402) throw error;
+		throw amendError(error, { descriptionInstead: exportRefusedAdvice({ trial: client.usesTrialToken, trialUserId: client.trialUserId, sessionId: request.sessionId, taskId }) });
+	}
+	const { renderId } = started.value;
 	const renderStarted = Date.now();
 	const status = await client.waitForRender(renderId, { signal: request.signal, timeoutMs: request.options.timeoutMinutes * 60_000 });
 	logRenderTime(context, renderId, Date.now() - renderStarted);
