@@ -390,23 +390,39 @@ function runStream(ctx, { plan, form, silent, subRng, user }) {
 		if (done) return;
 		done = true;
 		lifecycle.clearInterval(interval);
-		for (const h of timers) lifecycle.clearTimeout(h);
+		lifecycle.clearTimeout(timer);
 		// a run that reached its end is charged; one that errored gives the credits back
 		if (success) sim.accounts.settle(user, plan.cost);
 		else sim.accounts.release(user, plan.cost);
 		out.end();
 	}
 
-	/** @type {(NodeJS.Timeout | undefined)[]} */
-	const timers = steps.map((step) =>
-		lifecycle.setTimeout(() => {
-			if (done) return;
+	// The script runs on one timer at a time, in order, the end last. Not one setTimeout() per
+	// step: Node keeps one timer list per duration and, when the event loop is late, runs each
+	// overdue list whole, in the order the lists' first timers fell due. Any other timer of the
+	// end's duration set a little earlier (in the test process, jest's reporter debounces with
+	// 100 ms timers) put the end before a reply that was due sooner, and the end cancelled the
+	// reply: a clean stream without its reply after a 10 MB line (hugeEventBytes) whenever
+	// writing and reading that line kept the loop busy past the reply's time.
+	// Now a late loop makes steps late, never out of order or lost.
+	const script = [...steps.filter((step) => step.at <= endAt), { at: endAt, run: () => finish(true) }];
+	const clockStart = performance.now();
+	const elapsed = () => performance.now() - clockStart;
+	let next = 0;
+	/** @type {NodeJS.Timeout | undefined} */
+	let timer;
+	function advance() {
+		timer = undefined;
+		// the step this timer was set for, and every later one whose time has passed too
+		do {
+			const step = script[next++];
 			current = step;
 			step.run();
 			current = null;
-		}, step.at),
-	);
-	timers.push(lifecycle.setTimeout(() => finish(true), endAt));
+		} while (!done && next < script.length && script[next].at <= elapsed());
+		if (!done && next < script.length) timer = lifecycle.setTimeout(advance, script[next].at - elapsed());
+	}
+	timer = lifecycle.setTimeout(advance, script[0].at);
 }
 
 module.exports = { handleRunSse, chunkText, HEARTBEAT_CYCLE };

@@ -278,24 +278,17 @@ describe('SSE faults', () => {
 		expect(textFrames[0]).toBe(textFrames[1]);
 	});
 
-	it('hugeEventBytes: one 10 MB event line', async () => {
-		// In full `npm test` runs (2 workers) the reply after the huge line was sometimes missing (2 of
-		// 5 runs on 2026-12-02; never alone or in this file alone, even under CPU load). Cause not yet
-		// found: the exchange is tried up to 3 times, and a try without the reply is logged.
-		sim.configure({ sseDurationMs: 1000 });
-		let text = '';
-		for (let attempt = 1; attempt <= 3 && !/Upload/.test(text); attempt++) {
-			sim.reset();
-			const sid = await newSession(sim, token);
-			sim.addFault({ endpoint: 'sse', hugeEventBytes: 10 * 1024 * 1024 });
-			const r = await sendMessage(sim, token, sid, 'hello');
-			const huge = r.frames.find((f) => f.data && f.data.length > 1_000_000)!;
-			expect(`data: ${huge.data}\n\n`.length).toBe(10 * 1024 * 1024);
-			expect(JSON.parse(huge.data!)).toMatchObject({ type: 'tool_result', name: 'analyze_video' });
-			text = streamText(r.events);
-			if (!/Upload/.test(text)) console.log(`hugeEventBytes try ${attempt}: no reply after the huge line (error: ${r.error?.message ?? 'none'}, ${r.frames.length} frames)`);
-		}
-		expect(text).toMatch(/Upload/);
+	it('hugeEventBytes: one 10 MB event line, and the reply after it', async () => {
+		// Once flaky (retried up to 3 times): writing and reading the line keeps the loop busy past the
+		// reply's time, and the stream's end used to overtake and cancel the reply (sse.js, the script).
+		const sid = await newSession(sim, token);
+		sim.addFault({ endpoint: 'sse', hugeEventBytes: 10 * 1024 * 1024 });
+		const r = await sendMessage(sim, token, sid, 'hello');
+		expect(r.error).toBeUndefined();
+		const huge = r.frames.find((f) => f.data && f.data.length > 1_000_000)!;
+		expect(`data: ${huge.data}\n\n`.length).toBe(10 * 1024 * 1024);
+		expect(JSON.parse(huge.data!)).toMatchObject({ type: 'tool_result', name: 'analyze_video' });
+		expect(streamText(r.events)).toMatch(/Upload/);
 	});
 
 	it('errorEvent: an error mid-stream ends it; nothing applied, credits released', async () => {

@@ -4,12 +4,16 @@
 import {
 	ATTRIBUTION,
 	call,
+	jsonEvents,
 	messageBody,
 	newSession,
 	newToken,
+	parseSse,
+	readAll,
 	sendMessage,
 	sessionWithMedia,
 	Sim,
+	sleep,
 	startSimulator,
 	state,
 	streamText,
@@ -51,6 +55,32 @@ describe('simple form', () => {
 			expect.objectContaining({ sessionId: sid, text: FACE_SWAP, userId: expect.any(String), at: expect.any(Number), intent: 'faceSwap', form: 'simple' }),
 		]);
 		expect(sim.credits(token)).toEqual({ available: 0, frozen: 0, total: 0 }); // a face swap costs 100, a whole trial (issue 19 point 4)
+	});
+
+	it('a late event loop makes the script late, never out of order: the end does not cancel the reply', async () => {
+		// Node runs overdue timers list by list, one list per duration. With one setTimeout() per step,
+		// another 100 ms timer set before the message (here our own; in a test run, jest's reporter)
+		// put the stream's end (100 ms) before the reply (85 ms) once the loop was busy past both, and
+		// the end cancelled the reply: the hugeEventBytes flake, where the 10 MB line kept the loop busy.
+		const token = newToken(sim);
+		const sid = await sessionWithMedia(sim, token);
+		const other = setTimeout(() => undefined, 100);
+		await sleep(30);
+		const res = await fetch(`${sim.url}/run_sse`, {
+			method: 'POST',
+			headers: { ...ATTRIBUTION, Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+			body: JSON.stringify(messageBody(sid, FACE_SWAP)),
+		});
+		const busyUntil = Date.now() + 250; // the loop is busy past the stream's whole script
+		while (Date.now() < busyUntil);
+		const { text, error } = await readAll(res);
+		clearTimeout(other);
+		expect(error).toBeUndefined();
+		const events = jsonEvents(parseSse(text)).filter((e) => e.type !== 'heartbeat');
+		expect(events.map((e) => e.type)).toEqual(['text', 'tool_call', 'tool_result', 'text']);
+		expect(streamText(events)).toMatch(/click Export to download your video/);
+		expect((await state(sim, token, sid)).draft.t[0].sg[0].m.faceSwap).toBeDefined();
+		expect(sim.credits(token)).toEqual({ available: 0, frozen: 0, total: 0 });
 	});
 
 	it('sends ": ping" comments among the keep-alives of a longer stream', async () => {
