@@ -1,0 +1,98 @@
+/**
+ * Issue 21, section 2 point 3: what a newcomer reads when the Base URL is not NemoVideo's.
+ * Every case runs our nodes (or the credential's Test) inside n8n against real HTTP servers.
+ */
+import { randomUUID } from 'node:crypto';
+import type http from 'node:http';
+import { withNode, testCredentials } from '../harness';
+import { NemoApi } from '../../credentials/NemoApi.credentials';
+import { NODE_TYPES, runNodes, singleNode, useNodeSimulator } from './support';
+import { type LocalServer, captureServer } from '../reliability/raw-servers';
+import type { Simulator } from '../support/simulator';
+
+const env = useNodeSimulator();
+let sim: Simulator;
+beforeEach(() => ({ sim } = env));
+
+const DEFAULT_BASE_URL = 'https://mega-api-prod.nemovideo.ai';
+const TOKEN = 'nmv_usr_first_contact_token_0001';
+
+/** What a newcomer's wrong Base URL answers: a web server's 404 page, a plain-text 404, a 200 home page. */
+const NOT_NEMO: Array<[string, (response: http.ServerResponse) => void, RegExp]> = [
+	['an HTML 404 page', (res) => res.writeHead(404, { 'content-type': 'text/html; charset=utf-8' }).end('<!DOCTYPE html><html><body><h1>Not Found</h1><p>secret-page-words</p></body></html>'), /HTTP 404 \(text\/html\)/],
+	['a plain-text 404', (res) => res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('404 page not found secret-page-words'), /HTTP 404 \(text\/plain\)/],
+	['a 200 home page', (res) => res.writeHead(200, { 'content-type': 'text/html' }).end('<html><body>Welcome secret-page-words</body></html>'), /HTTP 200 \(text\/html\)/],
+];
+
+let server: LocalServer | undefined;
+afterEach(async () => {
+	await server?.close();
+	server = undefined;
+});
+
+async function runOne(type: keyof typeof NODE_TYPES, parameters: Record<string, unknown>, credentials: Record<string, unknown>, inputItems = [{ json: {} }] as Parameters<typeof runNodes>[1]['inputItems']) {
+	const result = await runNodes(withNode(singleNode(type, parameters), 'Nemo', { onError: 'continueRegularOutput' }), { credentials, inputItems });
+	expect(result.error).toBeUndefined();
+	const items = result.nodeOutput('Nemo');
+	await result.cleanup();
+	return items;
+}
+
+const errorOf = (item: { json: Record<string, unknown>; error?: unknown }) => ({ message: String(item.json.error), description: String((item.error as { description?: string })?.description) });
+
+describe('a Base URL that is not NemoVideo (issue 21, 2.3)', () => {
+	it.each(NOT_NEMO)('%s: the credential Test says the Base URL does not look like NemoVideo, what it should be, and what came back', async (_name, answer, received) => {
+		server = await captureServer((_req, res) => answer(res));
+		for (const accessToken of ['', TOKEN]) {
+			const tested = await testCredentials({ type: 'nemoApi', data: { baseUrl: server.url, accessToken, clientId: randomUUID() } as never, credentialTypes: [new NemoApi()], nodeTypes: NODE_TYPES });
+			expect(tested.status).toBe('Error');
+			// n8n's Test shows only the message: it carries the advice
+			expect(tested.message).toMatch(/Base URL .*does not look like NemoVideo's API/);
+			expect(tested.message).toContain(DEFAULT_BASE_URL);
+			expect(tested.message).toMatch(received);
+			expect(tested.message).not.toMatch(/secret-page-words|<html|garbled|Try again/i);
+		}
+	});
+
+	it.each(NOT_NEMO)('%s: Nemo Credits says the same, naming the item and the credential field', async (_name, answer, received) => {
+		server = await captureServer((_req, res) => answer(res));
+		for (const accessToken of ['', TOKEN]) {
+			const [item] = await runOne('n8n-nodes-nemovideo.nemoCredits', {}, { baseUrl: server.url, accessToken });
+			const { message, description } = errorOf(item);
+			expect(message).toMatch(/^Item index 0: The Base URL in the Nemo API credential does not look like NemoVideo's API/);
+			expect(message).toMatch(received);
+			expect(description).toContain(DEFAULT_BASE_URL);
+			expect(description).toMatch(/origin only|no path/);
+			expect(`${message} ${description}`).not.toMatch(/secret-page-words|<html|garbled|no longer exists/i);
+			expect(`${message} ${description}`).not.toContain(TOKEN);
+		}
+	});
+
+	it('a Base URL with an extra path (…/api): the credential Test and the nodes say the path is the problem, not a missing session or render', async () => {
+		sim.addToken(TOKEN, { credits: 500 });
+		const baseUrl = `${sim.url}/api`;
+		const tested = await testCredentials({ type: 'nemoApi', data: { baseUrl, accessToken: '', clientId: randomUUID() } as never, credentialTypes: [new NemoApi()], nodeTypes: NODE_TYPES });
+		expect(tested.status).toBe('Error');
+		expect(tested.message).toMatch(/Base URL .*does not look like NemoVideo's API/);
+		expect(tested.message).toContain(DEFAULT_BASE_URL);
+		expect(tested.message).toMatch(/\/api\/api\//);
+
+		const [credits] = await runOne('n8n-nodes-nemovideo.nemoCredits', {}, { baseUrl, accessToken: '' });
+		expect(errorOf(credits).message).toMatch(/^Item index 0: The Base URL in the Nemo API credential does not look like NemoVideo's API/);
+		expect(errorOf(credits).description).toContain(DEFAULT_BASE_URL);
+		expect(`${errorOf(credits).message} ${errorOf(credits).description}`).not.toMatch(/no longer exists/);
+
+		// with a token, an id-specific call is the first one: still the path first, not "no such render"
+		const [status] = await runOne('n8n-nodes-nemovideo.nemoExport', { exportOperation: 'getStatus', render: 'id', renderId: 'render_1796166302986_33b07ce4' }, { baseUrl, accessToken: TOKEN });
+		expect(errorOf(status).message).toMatch(/^Item index 0: .*Base URL .*ends with \/api/);
+		expect(errorOf(status).description).toContain(DEFAULT_BASE_URL);
+	});
+
+	it('an HTML 503 from a gateway in front of the service keeps its gateway advice (try again), not the Base URL one', async () => {
+		server = await captureServer((_req, res) => res.writeHead(503, { 'content-type': 'text/html' }).end('<html><body>Service Unavailable</body></html>'));
+		const [item] = await runOne('n8n-nodes-nemovideo.nemoCredits', {}, { baseUrl: server.url, accessToken: TOKEN });
+		expect(errorOf(item).message).toMatch(/with a web page \(HTTP 503\) instead of data: usually a gateway or proxy error/);
+		expect(errorOf(item).description).toMatch(/Try again in a few minutes/);
+		expect(errorOf(item).message).not.toMatch(/does not look like/);
+	});
+});
