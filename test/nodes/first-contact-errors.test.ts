@@ -1,12 +1,13 @@
 /**
- * Issue 21, section 2 point 3: what a newcomer reads when the Base URL is not NemoVideo's.
+ * Issue 21, section 2 points 3, 5 and 6: what a newcomer reads when the Base URL is not
+ * NemoVideo's, and when an id is wrong.
  * Every case runs our nodes (or the credential's Test) inside n8n against real HTTP servers.
  */
 import { randomUUID } from 'node:crypto';
 import type http from 'node:http';
 import { withNode, testCredentials } from '../harness';
 import { NemoApi } from '../../credentials/NemoApi.credentials';
-import { NODE_TYPES, runNodes, singleNode, useNodeSimulator } from './support';
+import { NODE_TYPES, media, runNodes, singleNode, useNodeSimulator } from './support';
 import { type LocalServer, captureServer } from '../reliability/raw-servers';
 import type { Simulator } from '../support/simulator';
 
@@ -94,5 +95,35 @@ describe('a Base URL that is not NemoVideo (issue 21, 2.3)', () => {
 		expect(errorOf(item).message).toMatch(/with a web page \(HTTP 503\) instead of data: usually a gateway or proxy error/);
 		expect(errorOf(item).description).toMatch(/Try again in a few minutes/);
 		expect(errorOf(item).message).not.toMatch(/does not look like/);
+	});
+});
+
+describe('errors lead with the likely cause and name only options the node has (issue 21, 2.5)', () => {
+	it('Get Status with a render id this account has no render of: says so first, with where the id comes from; the Base URL doubt comes last', async () => {
+		const [item] = await runOne('n8n-nodes-nemovideo.nemoExport', { exportOperation: 'getStatus', render: 'id', renderId: 'render_1796166302986_33b07ce4' }, env.credentials);
+		const { message, description } = errorOf(item);
+		expect(message).toMatch(/^Item index 0: NemoVideo has no render render_1796166302986_33b07ce4 for this account \(HTTP 404\) while reading the export status\./);
+		expect(description).toMatch(/^Check Render ID: it must be the renderId of a Nemo Export \(Start Export\) output, made with this same Nemo API credential/);
+		expect(description).toMatch(/If every call fails like this, the Base URL in the Nemo API credential is wrong: it should be https:\/\/mega-api-prod\.nemovideo\.ai\.$/);
+		expect(description.indexOf('Base URL')).toBeGreaterThan(description.indexOf('renderId'));
+	});
+
+	it('Nemo Export with a session id that does not exist: the 1002 error names the field and never suggests New Session (Export has no such option)', async () => {
+		for (const operation of ['exportAndWait', 'start']) {
+			const [item] = await runOne('n8n-nodes-nemovideo.nemoExport', { exportOperation: operation, session: 'id', sessionId: '7318829475610293847', output: 'url' }, env.credentials);
+			const { message, description } = errorOf(item);
+			expect(message).toMatch(/^Item index 0: The NemoVideo session was not found while reading the session state \(code 1002\)/);
+			expect(description).toMatch(/Session ID/);
+			expect(`${message} ${description}`).not.toMatch(/New Session/);
+		}
+		const [fromInput] = await runOne('n8n-nodes-nemovideo.nemoExport', { exportOperation: 'exportAndWait', session: 'fromInput', output: 'url' }, env.credentials, [{ json: { sessionId: '7318829475610293847' } }]);
+		expect(errorOf(fromInput).description).toMatch(/sessionId field of the input item/);
+		expect(errorOf(fromInput).description).not.toMatch(/New Session/);
+	});
+
+	it('a node that has New Session (Nemo Upload) still offers it for a session that does not exist', async () => {
+		const [item] = await runOne('n8n-nodes-nemovideo.nemoUpload', { session: 'id', sessionId: '7318829475610293847' }, env.credentials, [{ json: {}, binary: { data: media('clip.mp4') } }]);
+		expect(errorOf(item).message).toMatch(/code 1002/);
+		expect(errorOf(item).description).toMatch(/Session → New Session/);
 	});
 });
