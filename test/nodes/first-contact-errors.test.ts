@@ -1,6 +1,6 @@
 /**
  * Issue 21, section 2 points 3, 5 and 6: what a newcomer reads when the Base URL is not
- * NemoVideo's, and when an id is wrong.
+ * NemoVideo's, when an id is wrong, and where the useful fields of an output item are.
  * Every case runs our nodes (or the credential's Test) inside n8n against real HTTP servers.
  */
 import { randomUUID } from 'node:crypto';
@@ -125,5 +125,47 @@ describe('errors lead with the likely cause and name only options the node has (
 		const [item] = await runOne('n8n-nodes-nemovideo.nemoUpload', { session: 'id', sessionId: '7318829475610293847' }, env.credentials, [{ json: {}, binary: { data: media('clip.mp4') } }]);
 		expect(errorOf(item).message).toMatch(/code 1002/);
 		expect(errorOf(item).description).toMatch(/Session → New Session/);
+	});
+});
+
+describe('the output items a newcomer reads (issue 21, 2.6)', () => {
+	it('one file name scheme for every export operation: nemo-<sessionId>.mp4 whenever the session is known (Get Status reads it from the Start Export item), else nemo-<renderId>.mp4', async () => {
+		const upload = await runNodes(singleNode('n8n-nodes-nemovideo.nemoUpload', { source: 'binary', binaryPropertyNames: 'data' }), { credentials: env.credentials, inputItems: [{ json: {}, binary: { data: media('clip.mp4') } }] });
+		const sessionId = upload.nodeOutput('Nemo')[0].json.sessionId as string;
+		const exported = await runNodes(singleNode('n8n-nodes-nemovideo.nemoExport', { exportOperation: 'exportAndWait', output: 'binary' }), { credentials: env.credentials, inputItems: [{ json: { sessionId } }] });
+		const [waited] = exported.nodeOutput('Nemo');
+		expect(waited.json.fileName).toBe(`nemo-${sessionId}.mp4`);
+		expect(waited.binary?.data?.fileName).toBe(`nemo-${sessionId}.mp4`);
+
+		const started = await runNodes(singleNode('n8n-nodes-nemovideo.nemoExport', { exportOperation: 'start' }), { credentials: env.credentials, inputItems: [{ json: { sessionId } }] });
+		const start = started.nodeOutput('Nemo')[0].json;
+		let done: Awaited<ReturnType<typeof runNodes>> | undefined;
+		for (let look = 0; look < 50; look++) {
+			await done?.cleanup();
+			done = await runNodes(singleNode('n8n-nodes-nemovideo.nemoExport', { exportOperation: 'getStatus', output: 'binary' }), { credentials: env.credentials, inputItems: [{ json: start }] });
+			if (done.nodeOutput('Nemo')[0].json.status === 'completed') break;
+			await new Promise((resolve) => setTimeout(resolve, 200));
+		}
+		const [status] = done!.nodeOutput('Nemo');
+		expect(status.json).toMatchObject({ status: 'completed', renderId: start.renderId, sessionId, fileName: `nemo-${sessionId}.mp4` });
+		expect(status.binary?.data?.fileName).toBe(`nemo-${sessionId}.mp4`);
+
+		// a render id alone (By ID, nothing else known): the render id names the file
+		const byId = await runNodes(singleNode('n8n-nodes-nemovideo.nemoExport', { exportOperation: 'getStatus', render: 'id', renderId: String(start.renderId), output: 'binary' }), { credentials: env.credentials, inputItems: [{ json: {} }] });
+		expect(byId.nodeOutput('Nemo')[0].json.fileName).toBe(`nemo-${String(start.renderId)}.mp4`);
+		// By ID with an input item about another render: its session is not this render's
+		const other = await runNodes(singleNode('n8n-nodes-nemovideo.nemoExport', { exportOperation: 'getStatus', render: 'id', renderId: String(start.renderId), output: 'binary' }), { credentials: env.credentials, inputItems: [{ json: { sessionId: '1111111111111111111', renderId: 'render_other' } }] });
+		expect(other.nodeOutput('Nemo')[0].json.fileName).toBe(`nemo-${String(start.renderId)}.mp4`);
+		await Promise.all([upload.cleanup(), exported.cleanup(), started.cleanup(), done!.cleanup(), byId.cleanup(), other.cleanup()]);
+	});
+
+	it('Nemo Credits puts available, frozen and total first, before the fields of a long input item (and its balance wins over an input field of the same name)', async () => {
+		sim.addToken(TOKEN, { credits: 321 });
+		const input: Record<string, string> = { available: 'stale', note: 'kept' };
+		for (let field = 0; field < 30; field++) input[`field${field}`] = `value ${field}`;
+		const [item] = await runOne('n8n-nodes-nemovideo.nemoCredits', {}, { baseUrl: sim.url, accessToken: TOKEN }, [{ json: input }]);
+		expect(Object.keys(item.json).slice(0, 3)).toEqual(['available', 'frozen', 'total']);
+		expect(item.json).toMatchObject({ available: 321, frozen: 0, total: 321, note: 'kept', field29: 'value 29' });
+		expect(Object.keys(item.json)).toHaveLength(3 + 31);
 	});
 });

@@ -49,12 +49,26 @@ export async function execute(context: IExecuteFunctions, client: NemoClient, it
 	const asked = await settle(client.getRenderStatus(renderId, signal));
 	if (!asked.ok) throw noSuchRender(asked.error, renderId, choice) ?? asked.error;
 	const status = asked.value;
-	if (status.status !== 'completed') return { json: renderFields(status) };
+	const sessionId = sessionOfRender(context, itemIndex, status.renderId);
+	if (status.status !== 'completed') return { json: { ...renderFields(status), ...(sessionId ? { sessionId } : {}) } };
 	return deliverRender(context, client, status, {
+		sessionId,
 		delivery: readDeliveryFormat(context, itemIndex),
 		options: readOptions(context, itemIndex),
 		signal,
 	});
+}
+
+/**
+ * The session a render was made from, when the input item says it: a Start Export output carries
+ * both ids. It names the file as Export and Wait does (nemo-<sessionId>.mp4), and chains on; an
+ * item about another render (or none) leaves it unknown, and the render id names the file.
+ */
+function sessionOfRender(context: IExecuteFunctions, itemIndex: number, renderId: string): string | undefined {
+	const json = context.getInputData()[itemIndex]?.json ?? {};
+	if (String(json.renderId ?? '').trim() !== renderId) return undefined;
+	const sessionId = typeof json.sessionId === 'string' || typeof json.sessionId === 'number' ? String(json.sessionId).trim() : '';
+	return /^\d{1,30}$/.test(sessionId) ? sessionId : undefined;
 }
 
 /**
