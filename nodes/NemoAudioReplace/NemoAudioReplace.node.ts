@@ -104,6 +104,6 @@ export class NemoAudioReplace implements INodeType {
 					whatToCheck: 'Check that the audio file has sound and is of a type NemoVideo accepts, and that the session has a video.',
 				},
 			});
-		});
+		}, { canStartNewSession: true });
 	}
 }

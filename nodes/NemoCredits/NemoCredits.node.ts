@@ -51,9 +51,12 @@ export class NemoCredits implements INodeType {
 					`${balance.frozen} more are reserved by running jobs. Top up the account, or lower "Minimum Available Credits".`,
 				);
 			}
-			// The input item's fields stay, so the guard can sit in front of a batch without losing it.
+			// The balance first, where a long item shows it without scrolling; then the input item's
+			// fields, so the guard can sit in front of a batch without losing them (ours win a clash).
 			const input = this.getInputData()[itemIndex]?.json ?? {};
-			return { json: { ...input, available: balance.available, frozen: balance.frozen, total: balance.total, ...tokenFacts(client) }, pairedItem: { item: itemIndex } };
+			const json: IDataObject = { available: balance.available, frozen: balance.frozen, total: balance.total, ...tokenFacts(client) };
+			for (const [field, value] of Object.entries(input)) if (!(field in json)) json[field] = value;
+			return { json, pairedItem: { item: itemIndex } };
 		});
 		warnWhenBelowBatchNeed(this, output[0]);
 		return output;

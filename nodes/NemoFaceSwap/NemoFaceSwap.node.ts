@@ -83,6 +83,6 @@ export class NemoFaceSwap implements INodeType {
 					whatToCheck: 'Check that the video shows a face clearly (front-facing, not too small) and that the face photo shows one face.',
 				},
 			});
-		});
+		}, { canStartNewSession: true });
 	}
 }

@@ -94,7 +94,7 @@ export class NemoUpload implements INodeType {
 			};
 			if (state.taskId) json.taskId = state.taskId;
 			return { json, pairedItem: { item: itemIndex } };
-		});
+		}, { canStartNewSession: true });
 	}
 }
 

@@ -275,7 +275,11 @@ describe('the credential', () => {
 
 	it('a Base URL with a wrong path says to check the Base URL', async () => {
 		const outputs = await outputsOf('n8n-nodes-nemovideo.nemoCredits', {}, [{ json: {} }], { credentials: { baseUrl: `${sim.url}/v2/api`, accessToken: '' } });
-		expectErrorItem(outputs, 0, { error: /NemoVideo answered 404 \(not found\) while getting a trial token\. The service said: "No such endpoint: POST \/v2\/api\/api\/auth\/anonymous-token"/, advice: /the Base URL in the Nemo API credential is wrong/ });
+		// (issue 21, 2.3) what came back and where it was sent, then the origin the Base URL should be
+		expectErrorItem(outputs, 0, {
+			error: /The Base URL in the Nemo API credential does not look like NemoVideo's API: while getting a trial token it answered HTTP 404 \(application\/json\) for POST \/v2\/api\/api\/auth\/anonymous-token, which is not how NemoVideo's API answers\. The Base URL ends with \/api/,
+			advice: /^Set the Base URL in the Nemo API credential to NemoVideo's API origin only, with no path: https:\/\/mega-api-prod\.nemovideo\.ai/,
+		});
 	});
 });
 

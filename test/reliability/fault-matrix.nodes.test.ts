@@ -181,7 +181,8 @@ const API_CODES: Row[] = [
 			rules: [{ endpoint, code: 1002 }],
 			expected: 'reported',
 			error: /session was not found while .* \(code 1002\)/,
-			advice: /Choose Session → New Session/,
+			// the node started that session itself: no field to name, and no option to suggest (issue 21, 2.5)
+			advice: /Sessions expire and belong to the token that made them/,
 			check: endpoint === 'renderStart' ? editIsDone : undefined,
 		}),
 	),

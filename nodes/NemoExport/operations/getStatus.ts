@@ -1,5 +1,5 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
-import { inputError, type NemoClient } from '../../shared/client';
+import { DEFAULT_BASE_URL, NemoApiError, inputError, isNemoApiError, settle, type NemoClient } from '../../shared/client';
 import { deliverRender, isEmpty, readFromInputOrId, readOptions, renderFields } from '../../shared/n8n';
 import { deliveryFormat, readDeliveryFormat } from './format';
 
@@ -46,11 +46,45 @@ export async function execute(context: IExecuteFunctions, client: NemoClient, it
 			'Connect this node after a Nemo Export "Start Export" (its output has renderId), or choose Render → By ID.',
 		);
 	}
-	const status = await client.getRenderStatus(renderId, signal);
-	if (status.status !== 'completed') return { json: renderFields(status) };
+	const asked = await settle(client.getRenderStatus(renderId, signal));
+	if (!asked.ok) throw noSuchRender(asked.error, renderId, choice) ?? asked.error;
+	const status = asked.value;
+	const sessionId = sessionOfRender(context, itemIndex, status.renderId);
+	if (status.status !== 'completed') return { json: { ...renderFields(status), ...(sessionId ? { sessionId } : {}) } };
 	return deliverRender(context, client, status, {
+		sessionId,
 		delivery: readDeliveryFormat(context, itemIndex),
 		options: readOptions(context, itemIndex),
 		signal,
+	});
+}
+
+/**
+ * The session a render was made from, when the input item says it: a Start Export output carries
+ * both ids. It names the file as Export and Wait does (nemo-<sessionId>.mp4), and chains on; an
+ * item about another render (or none) leaves it unknown, and the render id names the file.
+ */
+function sessionOfRender(context: IExecuteFunctions, itemIndex: number, renderId: string): string | undefined {
+	const json = context.getInputData()[itemIndex]?.json ?? {};
+	if (String(json.renderId ?? '').trim() !== renderId) return undefined;
+	const sessionId = typeof json.sessionId === 'string' || typeof json.sessionId === 'number' ? String(json.sessionId).trim() : '';
+	return /^\d{1,30}$/.test(sessionId) ? sessionId : undefined;
+}
+
+/**
+ * A 404 for a render id is most likely an id this account has no render of (mistyped, from
+ * another credential's export, or not a render id at all); a Base URL that is not NemoVideo's
+ * fails every call alike, so that doubt comes last (issue 21, 2.5).
+ */
+function noSuchRender(error: unknown, renderId: string, choice: string): NemoApiError | undefined {
+	if (!isNemoApiError(error) || error.code !== 404 || error.field === 'baseUrl') return undefined;
+	const field = choice === 'fromInput' ? 'the renderId field of the input item' : 'Render ID';
+	return new NemoApiError(`NemoVideo has no render ${renderId} for this account (HTTP 404) while reading the export status.`, {
+		kind: 'api',
+		code: 404,
+		httpStatus: error.httpStatus,
+		operation: error.operation,
+		field: choice === 'fromInput' ? 'render' : 'renderId',
+		description: `Check ${field}: it must be the renderId of a Nemo Export (Start Export) output, made with this same Nemo API credential (renders belong to the account that started them). If every call fails like this, the Base URL in the Nemo API credential is wrong: it should be ${DEFAULT_BASE_URL}.`,
 	});
 }

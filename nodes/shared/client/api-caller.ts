@@ -1,5 +1,6 @@
 import { Watchdog, pause } from './abort';
 import type { TokenProvider } from './auth';
+import { basePathDoublesApi, notNemoVideoError } from './base-url';
 import { inferErrorCode } from './envelope';
 import { NemoApiError, apiError, cancelledError, during, isNemoApiError, settle } from './errors';
 import { type MultipartForm, readChunks } from './http';
@@ -67,7 +68,7 @@ export class ApiCaller {
 			const answer = await this.transport.requestJson({ ...request, token: attempt.token, form });
 			if (answer.outcome.ok) return answer.outcome.data;
 			if (await this.recover(answer, attempt, request)) continue;
-			throw this.errorFor(answer, request.operation);
+			throw this.errorFor(answer, request);
 		}
 	}
 
@@ -109,7 +110,7 @@ export class ApiCaller {
 			// Refused: the service does not have the instruction, now or while a recovery waits.
 			request.inFlight?.(false);
 			if (await this.recover(rejection, attempt, request)) continue;
-			throw this.errorFor(rejection, request.operation);
+			throw this.errorFor(rejection, request);
 		}
 	}
 
@@ -246,9 +247,14 @@ export class ApiCaller {
 		}
 	}
 
-	errorFor(answer: JsonAnswer, operation: string): NemoApiError {
+	errorFor(answer: JsonAnswer, request: Pick<ApiRequest, 'operation' | 'method' | 'path' | 'refersTo'>): NemoApiError {
+		const { operation } = request;
 		const outcome = answer.outcome;
-		return apiError(codeOf(answer), {
+		const code = codeOf(answer);
+		// "Not found" on a call about no id, or through a Base URL that doubles /api: the address is wrong, not an id.
+		const place = this.transport.placeOf(request);
+		if (code === 404 && (!request.refersTo || basePathDoublesApi(place.basePath))) return notNemoVideoError(answer, operation, place);
+		return apiError(code, {
 			operation,
 			httpStatus: answer.status,
 			serviceMessage: outcome.ok ? undefined : outcome.message,

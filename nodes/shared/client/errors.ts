@@ -173,7 +173,7 @@ export function apiError(code: number, context: ApiErrorContext): NemoApiError {
 		case 1002:
 			return make(
 				`The NemoVideo session was not found ${during(operation)} (code 1002).`,
-				'Sessions expire and belong to one token. Choose Session → New Session to start a new one, or pass the session id from an earlier node that used the same credential.',
+				'Sessions expire and belong to the token that made them: use the session id of an earlier Nemo node\'s output that used this same Nemo API credential.',
 			);
 		case 2001: {
 			const link = context.anonymousUserId
@@ -210,7 +210,7 @@ export function apiError(code: number, context: ApiErrorContext): NemoApiError {
 		case 404:
 			return make(
 				`NemoVideo answered 404 (not found) ${during(operation)}.`,
-				`If every call fails like this, the Base URL in the Nemo API credential is wrong: it should be the API's root address, e.g. ${DEFAULT_BASE_URL}. Otherwise, what this item refers to (a session or render id) no longer exists.`,
+				`What this item refers to (a session or render id) does not exist for this account: check that it comes from an earlier Nemo node's output made with this same Nemo API credential. If every call fails like this, the Base URL in the Nemo API credential is wrong: it should be the API's origin only, e.g. ${DEFAULT_BASE_URL}.`,
 			);
 		case 429:
 			if (operation === TRIAL_TOKEN_OPERATION) {

@@ -62,6 +62,7 @@ export async function startRender(
 			method: 'POST',
 			path: '/api/render/proxy/lambda',
 			operation: 'starting the export',
+			refersTo: `session ${sessionId}`,
 			// sessionId is camelCase here: the one exception in the API.
 			json: { id: renderId, sessionId, draft, output: { format: 'mp4', quality: options.quality ?? 'high' } },
 			signal: options.signal,
@@ -91,6 +92,7 @@ export async function getRenderStatus(api: ApiCaller, renderId: string, options:
 		method: 'GET',
 		path: `/api/render/proxy/lambda/${encodeURIComponent(renderId)}`,
 		operation: 'reading the export status',
+		refersTo: `render ${renderId}`,
 		signal: options.signal,
 		retryRateLimit: options.retryRateLimit,
 	});
@@ -127,6 +129,7 @@ export async function cancelRender(api: ApiCaller, renderId: string, options: { 
 		method: 'POST',
 		path: `/api/render/proxy/lambda/${encodeURIComponent(renderId)}/cancel`,
 		operation: 'cancelling the export',
+		refersTo: `render ${renderId}`,
 		headersTimeoutMs: 10_000,
 		bodyTimeoutMs: 10_000,
 		retryRateLimit: false,

@@ -75,6 +75,7 @@ export async function sendMessage(api: ApiCaller, sessionId: string, text: strin
 				method: 'POST',
 				path: '/run_sse',
 				operation: 'sending the instruction',
+				refersTo: `session ${sessionId}`,
 				json: { app_name: APP_NAME, user_id: 'me', session_id: sessionId, new_message: { parts: [{ text }] } },
 				signal,
 				headersTimeoutMs: limits.openTimeoutMs,

@@ -46,6 +46,7 @@ export async function getSessionState(api: ApiCaller, sessionId: string, signal?
 			method: 'GET',
 			path: `/api/state/${APP_NAME}/me/${encodeURIComponent(sessionId)}/latest`,
 			operation: 'reading the session state',
+			refersTo: `session ${sessionId}`,
 			// The draft goes back to the render as it came, numbers digit for digit.
 			exactNumbers: true,
 			signal,

@@ -1,5 +1,6 @@
 import { linkedController, throwIfAborted, Watchdog } from './abort';
 import { type Unwrapped, unwrapEnvelope } from './envelope';
+import { type RequestPlace, isNotNemoVideoStatus, notNemoVideoError } from './base-url';
 import { NemoApiError, cancelledError, during, settle, settleNow, truncate } from './errors';
 import { type HttpHelpers, type MultipartForm, type ResponseBody, type Sleep, discard, readChunks } from './http';
 import { parseJsonKeepingBigIds, toJsonText } from './json';
@@ -55,6 +56,12 @@ export interface ApiRequest {
 	/** Time allowed for the answer's headers; Infinity: the caller watches the time itself (uploads). */
 	headersTimeoutMs?: number;
 	bodyTimeoutMs?: number;
+	/**
+	 * The id this call is about ("render render_…", "session 73…"), if any: a 404 then most likely
+	 * means that id does not exist for this account. A 404 on a call about no id means the
+	 * endpoint is not there: the Base URL is not NemoVideo's API (base-url.ts).
+	 */
+	refersTo?: string;
 	/** Keep the answer's numbers exactly as written (the draft goes back to the render): see json.ts. */
 	exactNumbers?: boolean;
 	/** false: a 429 is handed back at once (render polling has its own backoff). */
@@ -115,6 +122,11 @@ export class HttpTransport {
 		return this.options.http.sleep;
 	}
 
+	/** Where a request goes, for the messages of base-url.ts. */
+	placeOf(request: Pick<ApiRequest, 'method' | 'path'>): RequestPlace {
+		return { method: request.method, basePath: this.basePath, path: request.path };
+	}
+
 	urlFor(path: string): string {
 		return `${this.origin}${this.basePath}${path}`;
 	}
@@ -137,7 +149,7 @@ export class HttpTransport {
 		return {
 			status: answer.status,
 			headers: answer.headers,
-			outcome: interpretJsonText(text, answer, request.operation, { exactNumbers: request.exactNumbers }),
+			outcome: interpretJsonText(text, answer, request.operation, { exactNumbers: request.exactNumbers, place: this.placeOf(request) }),
 			rateLimitRetried: answer.rateLimitRetried,
 		};
 	}
@@ -484,7 +496,7 @@ export function interpretJsonText(
 	text: string,
 	answer: Pick<StreamAnswer, 'status' | 'headers'>,
 	operation: string,
-	options: { exactNumbers?: boolean } = {},
+	options: { exactNumbers?: boolean; place?: RequestPlace } = {},
 ): Unwrapped {
 	const contentType = header(answer.headers, 'content-type') ?? '';
 	const trimmed = text.trimStart();
@@ -492,7 +504,12 @@ export function interpretJsonText(
 		if (answer.status >= 400) return { ok: false, code: answer.status };
 		return { ok: true, data: undefined };
 	}
-	if (contentType.includes('html') || trimmed.startsWith('<')) {
+	const looksLikeHtml = contentType.includes('html') || trimmed.startsWith('<');
+	// A page or text where NemoVideo always answers JSON, and not a gateway's 5xx/429: another server (issue 21, 2.3).
+	if (isNotNemoVideoStatus(answer.status) && (looksLikeHtml || (!contentType.includes('json') && !/^[[{]/.test(trimmed)))) {
+		throw notNemoVideoError(answer, operation, options.place);
+	}
+	if (looksLikeHtml) {
 		throw new NemoApiError(
 			`NemoVideo answered ${operation} with a web page (HTTP ${answer.status}) instead of data: usually a gateway or proxy error.`,
 			{

@@ -57,6 +57,7 @@ export async function uploadFiles(api: ApiCaller, sessionId: string, files: File
 			method: 'POST',
 			path: `/api/upload-video/${APP_NAME}/me/${encodeURIComponent(sessionId)}`,
 			operation,
+			refersTo: `session ${sessionId}`,
 			signal: controller.signal,
 			headersTimeoutMs: Infinity,
 			bodyTimeoutMs: answerMs,
@@ -101,6 +102,7 @@ export async function uploadUrls(api: ApiCaller, sessionId: string, urls: Array<
 	const data = await api.call({
 		method: 'POST',
 		path: `/api/upload-video/${APP_NAME}/me/${encodeURIComponent(sessionId)}`,
+		refersTo: `session ${sessionId}`,
 		// Names the field (e.g. "Video URL") as well as the URL: the service's refusal names only the URL.
 		operation: urls.length === 1 ? `upload from ${urls[0].label} ${truncate(checked[0], 120)}` : `upload of ${urls.map((entry) => entry.label).join(' and ')}`,
 		json: { urls: checked, source_type: 'url' },

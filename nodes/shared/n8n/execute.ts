@@ -1,5 +1,5 @@
 import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
-import { type NemoClient, redactDeep } from '../client';
+import { NemoApiError, type NemoClient, isNemoApiError, redactDeep, settle } from '../client';
 import { createNemoClient } from './client-factory';
 import { type ItemResult, type ItemWork, runItems } from './item-runner';
 import { readFromInputOrId, readItemsAtOnce } from './parameters';
@@ -11,6 +11,8 @@ import { readFromInputOrId, readItemsAtOnce } from './parameters';
 export async function executeNemoNode(
 	context: IExecuteFunctions,
 	work: (client: NemoClient, item: ItemWork) => Promise<ItemResult>,
+	/** `canStartNewSession`: the node's Session parameter offers New Session (see sessionParameters). */
+	options: { canStartNewSession?: boolean } = {},
 ): Promise<INodeExecutionData[][]> {
 	let client: NemoClient;
 	try {
@@ -23,13 +25,50 @@ export async function executeNemoNode(
 	}
 	const inputs = context.getInputData();
 	try {
-		return await runItems(context, async (item) => keepInputBinary(redactedJson(await work(client, item)), inputs[item.itemIndex]), {
+		return await runItems(context, async (item) => {
+			const done = await settle(work(client, item));
+			if (!done.ok) throw withSessionAdvice(context, item.itemIndex, done.error, options.canStartNewSession === true);
+			return keepInputBinary(redactedJson(done.value), inputs[item.itemIndex]);
+		}, {
 			concurrency: readItemsAtOnce(context),
 			// Items that name the same session run one after another (see item-runner.ts).
 			sessionOf: (itemIndex) => sessionOfItem(context, itemIndex),
 		});
 	} finally {
 		await client.close();
+	}
+}
+
+/**
+ * A session the service does not know (1002): the advice names the field the id came from and
+ * only the Session options this node has (issue 21, 2.5: Export and Edit have no New Session).
+ */
+function withSessionAdvice(context: IExecuteFunctions, itemIndex: number, error: unknown, canStartNew: boolean): unknown {
+	if (!isNemoApiError(error) || error.code !== 1002) return error;
+	const choice = safely(() => context.getNodeParameter('session', itemIndex, 'none') as string);
+	// A session this node started itself in this run keeps the core's advice: no field gave its id.
+	if ((choice !== 'fromInput' && choice !== 'id') || !safely(() => sessionKey(readFromInputOrId(context, itemIndex, choice, 'sessionId')))) return error;
+	const field = choice === 'fromInput' ? 'the sessionId field of the input item' : 'Session ID';
+	const newSession = canStartNew ? ' Or choose Session → New Session to start a new one.' : '';
+	return new NemoApiError(error.message, {
+		kind: error.kind,
+		code: error.code,
+		httpStatus: error.httpStatus,
+		operation: error.operation,
+		field: choice === 'fromInput' ? 'session' : 'sessionId',
+		// The core's general sentence gives way to this one; what an earlier step added stays.
+		description: [`Check ${field}: sessions expire and belong to the token that made them, so it must come from an earlier Nemo node's output that used this same Nemo API credential.${newSession}`, error.description?.replace(CORE_1002_ADVICE, '').trim()].filter(Boolean).join(' '),
+	});
+}
+
+/** The client core's own advice for 1002 (errors.ts), which names no field. */
+const CORE_1002_ADVICE = /Sessions expire and belong to the token that made them: [^.]*\./;
+
+function safely<T>(read: () => T): T | undefined {
+	try {
+		return read();
+	} catch {
+		return undefined;
 	}
 }
 

@@ -94,6 +94,7 @@ export async function deliverRender(
 		}
 		json.note = 'NemoVideo gave no public URL for this video, so the file was downloaded instead.';
 	}
+	// One scheme for every export (issue 21, 2.6): the session names the file, the render id only when the session is not known.
 	const fileName = request.options.fileName ?? `nemo-${request.sessionId ?? status.renderId}.mp4`;
 	const fetchVideo = async () => {
 		const { download, stored } = await client.download(status, (video) => binaryFromDownload(context, video, fileName), request.signal);

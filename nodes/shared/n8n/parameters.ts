@@ -280,7 +280,7 @@ const OPTION_DESCRIPTIONS: Record<OptionName, INodeProperties> = {
 		type: 'string',
 		default: '',
 		placeholder: 'result.mp4',
-		description: 'File name of the MP4. Default: nemo-&lt;session ID&gt;.mp4.',
+		description: 'File name of the MP4. Default: nemo-&lt;session ID&gt;.mp4, or nemo-&lt;render ID&gt;.mp4 when the session is not known (Get Status on a render ID alone).',
 	},
 };
 

@@ -4,6 +4,7 @@ import { TRIAL_TOKEN_OPERATION } from '../client/errors';
 import { isExpiring, parseExpiry } from '../client/auth';
 import { type Attribution, normalizeBaseUrl } from '../client/transport';
 import { DEFAULT_BASE_URL } from '../client/constants';
+import { withAdviceInMessage } from '../client/base-url';
 import { clientOptionsFromCredential } from './client-factory';
 import { DEFAULT_RETRY_OPTIONS } from '../client/api-caller';
 import { n8nHttpHelpers } from './http';
@@ -39,7 +40,10 @@ export async function requestTrialToken(helpers: IHttpRequestHelper['helpers'], 
 	// Checked first, with or without a token: n8n runs this before its credential Test, which
 	// would otherwise send an Access Token over plain http:// to any host.
 	const baseUrl = checkedBaseUrl(options.baseUrl, options.allowInsecureHttp === true);
-	if (String(credential.accessToken ?? '').trim()) return {};
+	if (String(credential.accessToken ?? '').trim()) {
+		await answersLikeNemoVideo(helpers, credential, baseUrl);
+		return {};
+	}
 	const kept = keptTrialToken(credential);
 	// A kept token is asked for again only when the service no longer takes it: n8n runs this for
 	// every credential Test and after a 401, and a repeat request for a valid one is refused (429).
@@ -50,6 +54,8 @@ export async function requestTrialToken(helpers: IHttpRequestHelper['helpers'], 
 	const asked = await settle(client.requestTrialToken({ retryRateLimit: !renewing.has(credential) }));
 	if (!asked.ok) {
 		trialTokenErrors.set(credential, asked.error);
+		// A wrong Base URL is most often found by the credential's Test, which shows only the message.
+		if (isBaseUrlError(asked.error)) throw withAdviceInMessage(asked.error);
 		throw asked.error;
 	}
 	const token = asked.value;
@@ -73,15 +79,38 @@ function checkedBaseUrl(raw: string | undefined, allowInsecureHttp: boolean): st
 	return url;
 }
 
-/** Whether the service still takes `token` (a balance read); only its rejection (1001 / 401) says no. */
+/**
+ * Whether the service still takes `token` (a balance read); only its rejection (1001 / 401) says no.
+ * An answer that is not NemoVideo's is thrown: the Base URL is wrong (a kept token, a changed Base URL).
+ */
 async function stillAccepted(helpers: IHttpRequestHelper['helpers'], credential: ICredentialDataDecryptedObject, token: string): Promise<boolean> {
 	const client = new NemoClient({ ...clientOptionsFromCredential(credential, ''), accessToken: token, http: n8nHttpHelpers(helpers) });
-	try {
-		await client.getCredits();
-		return true;
-	} catch (error) {
-		return !(isNemoApiError(error) && (error.code === 1001 || error.httpStatus === 401));
-	}
+	const read = await settle(client.getCredits());
+	if (read.ok) return true;
+	if (isBaseUrlError(read.error)) throw withAdviceInMessage(read.error);
+	return !(isNemoApiError(read.error) && (read.error.code === 1001 || read.error.httpStatus === 401));
+}
+
+/** Base URLs that answered like NemoVideo's API in this process (an Access Token's credential is checked once). */
+const nemoVideoBaseUrls = new Set<string>();
+
+/**
+ * With an Access Token, n8n's credential Test reads the balance through n8n alone, and passes for
+ * any 2xx: a web server's home page too. One balance read with our client first tells a Base URL
+ * that is not NemoVideo's API (issue 21, 2.3); anything else (a rejected token, a failure on the
+ * way) is left to the Test's own request. Once per Base URL and process: n8n runs this before
+ * each request n8n's HTTP Request node makes with this credential as well.
+ */
+async function answersLikeNemoVideo(helpers: IHttpRequestHelper['helpers'], credential: ICredentialDataDecryptedObject, baseUrl: string): Promise<void> {
+	if (nemoVideoBaseUrls.has(baseUrl)) return;
+	const client = new NemoClient({ ...clientOptionsFromCredential(credential, ''), http: n8nHttpHelpers(helpers) });
+	const read = await settle(client.getCredits());
+	if (!read.ok && isBaseUrlError(read.error)) throw withAdviceInMessage(read.error);
+	if (read.ok) nemoVideoBaseUrls.add(baseUrl);
+}
+
+function isBaseUrlError(error: unknown): error is NemoApiError {
+	return isNemoApiError(error) && error.field === 'baseUrl';
 }
 
 export function attributionHeaders(attribution: Attribution, clientId: string): Record<string, string> {
@@ -178,6 +207,8 @@ export function credentialTrialTokens(
 			for (let attempt = 1; ; attempt++) {
 				const refused = await askThroughN8n();
 				if (refused === undefined) break;
+				// No other process gets a token from an address that is not NemoVideo's API.
+				if (isBaseUrlError(refused)) throw refused;
 				const found = await tokenKeptByAnotherProcess(context, request.credentialType, OTHER_PROCESS_LOOK_MS, replaced);
 				if (found) return useKeptElsewhere(found);
 				if (attempt > 1 || !isRateLimited(refused)) throw refused;
