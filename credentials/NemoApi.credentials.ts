@@ -24,7 +24,9 @@ export class NemoApi implements ICredentialType {
 
 	displayName = 'Nemo API';
 
-	documentationUrl = 'https://github.com/nemovideo/n8n-nodes-nemovideo/blob/main/docs/credential.md';
+	// <package.json repository>/blob/main/docs/credential.md: a literal, as n8n's lint rules want it;
+	// node scripts/doc-links.js rewrites it from package.json, test/nodes/doc-links.test.ts checks it.
+	documentationUrl = 'https://github.com/n8n-nodes-nemovideo/n8n-nodes-nemovideo/blob/main/docs/credential.md';
 
 	icon = { light: 'file:../icons/nemo.svg', dark: 'file:../icons/nemo.dark.svg' } as const;
 
