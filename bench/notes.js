@@ -29,7 +29,8 @@ function notesFor(R) {
 				'`profile-download-500mb-http.txt`). The rest of the CPU is spent outside JavaScript, in the kernel\'s socket reads and file writes ' +
 				'and libuv\'s file-system threads, one ~64 KiB socket read and one awaited file write at a time (n8n stores a stream with ' +
 				'`fs.promises.writeFile`); curl moves the same bytes with far less. Fewer, bigger writes do help on this machine: handing n8n ' +
-				'the download in 1 MiB chunks (`bench/tools/patches/download-coalesce-1mb.js`, side by side with `bench/tools/ab.js` over 5 rounds ' +
+				'the download in 1 MiB chunks (an experiment not kept in the tree: a Transform joining the socket\'s chunks before n8n stores them, ' +
+				'applied to a copy of the built package and run side by side with the package as built by `bench/tools/ab.js` over 5 rounds ' +
 				'of 500 MB, recorded in `bench/results/ab-download-coalesce-1mb.txt`) was 1.35× (1.25–1.65) as fast, and 256 KiB chunks 1.20× ' +
 				'(`ab-download-coalesce-256k.txt`); the machine of 2026-11-22 measured no change (1.00, that output not kept). Neither is applied: both raised the n8n process\'s ' +
 				'memory growth above the 64 MB target (medians 67.5 and 69.0 MB against 55.5 and 60.2 MB as built), since every byte is then ' +

@@ -13,14 +13,26 @@
  *   5. run the demo workflow with the editor's Execute button until every node is green
  *   6. open Nemo Face Swap's output, Binary view, and the face-swapped MP4 in its player
  *
+ * and what the editor shows a newcomer off that path (issue 21 section 2):
+ *
+ *   - "swap face" typed in the nodes panel finds Nemo Face Swap (2.6)
+ *   - a first try, a clip read from disk straight into Nemo Face Swap: the error in its output
+ *     panel and the page its Docs link opens say how to get the clip and the photo into one item
+ *     (2.1)
+ *   - the credential's Access Token field says, where it is seen, that empty is fine (2.2)
+ *   - the face swap of the demo, a silent success (the simulator's editor says nothing, as it
+ *     does for ~30 % of NemoVideo's edits), shows no warning-like notice (2.4)
+ *
  * Screenshots go to .cache/browser/<n8n version>/; with --screenshots DIR (npm run
- * screenshots: docs/images) the three the README shows are copied there too.
+ * screenshots: docs/images) the three the README shows are copied there too. Each of those
+ * three is checked as it is taken: no text on screen names a folder, the host name, a port or
+ * a loopback address of the machine that ran the test (machineTraces()).
  * Prints `N passed, N failed` and exits non-zero on a failure.
  */
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { startEditorStack } = require('./editor-stack');
+const { startEditorStack, FIRST_TRY } = require('./editor-stack');
 
 const REPO_ROOT = path.resolve(__dirname, '..');
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
@@ -30,6 +42,8 @@ const CHROMIUM_FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no
 const PACKAGE = 'n8n-nodes-nemovideo';
 const OUR_NODES = ['Nemo Face Swap', 'Nemo Audio Replace', 'Nemo Upload', 'Nemo Credits', 'Nemo Export', 'Nemo Edit'];
 const README_SHOTS = { canvas: 'editor-canvas.png', panel: 'editor-node-panel.png', video: 'editor-output-video.png' };
+/** The screenshot of this run each README screenshot is copied from. */
+const README_SHOT_SOURCES = { canvas: 'canvas-after-run.png', panel: 'panel-nemo-face-swap.png', video: 'output-video.png' };
 const OWNER = { email: 'owner@example.com', firstName: 'Nemo', lastName: 'Tester', password: 'Nemo-Test-1234' };
 
 /** @param {string[]} argv */
@@ -71,6 +85,71 @@ function checker() {
 	};
 }
 
+/**
+ * What of the machine running the test could show up on screen: its folders (the checkout, the
+ * temp and home folders, any absolute path under the usual roots), its host name, the ports and
+ * the loopback address n8n and the simulator listen on. `/home/node/` is not one: it is the home of
+ * n8n's Docker image, the path the examples and docs use.
+ * @param {number[]} ports
+ * @returns {Array<{ what: string, re: RegExp }>}
+ */
+function machineMarkers(ports) {
+	const esc = (/** @type {string} */ s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+	/** @type {Array<{ what: string, re: RegExp }>} */
+	const markers = [];
+	for (const dir of new Set([REPO_ROOT, os.tmpdir(), os.homedir()])) {
+		if (dir.length > 1) markers.push({ what: `the folder ${dir}`, re: new RegExp(`(^|[^\\w.~-])${esc(dir)}($|[^\\w.-])`) });
+	}
+	markers.push({ what: 'an absolute path of a machine', re: /(^|[^\w.~-])\/((work|tmp|root|Users|private|var\/folders|mnt|srv)\/|home\/(?!node\/))[\w.-]/ });
+	const host = os.hostname();
+	if (host.length >= 3 && host !== 'localhost') markers.push({ what: `the host name ${host}`, re: new RegExp(`\\b${esc(host)}\\b`, 'i') });
+	const user = os.userInfo().username;
+	if (user.length >= 3 && !['root', 'node'].includes(user)) markers.push({ what: `the user name ${user}`, re: new RegExp(`\\b${esc(user)}\\b`, 'i') });
+	markers.push({ what: 'a loopback address', re: /\blocalhost\b|\b127\.0\.0\.1\b|\[::1\]/ });
+	for (const port of ports) markers.push({ what: `the port ${port}`, re: new RegExp(`:${port}\\b`) });
+	return markers;
+}
+
+/**
+ * The texts a screenshot of the page shows: text nodes and the values of inputs that are
+ * visible and inside the viewport.
+ * @param {import('playwright-core').Page} page
+ * @returns {Promise<string[]>}
+ */
+function textOnScreen(page) {
+	return page.evaluate(() => {
+		const vw = window.innerWidth;
+		const vh = window.innerHeight;
+		const onScreen = (/** @type {DOMRect} */ r) => r.width > 0 && r.height > 0 && r.right > 0 && r.bottom > 0 && r.left < vw && r.top < vh;
+		const visible = (/** @type {Element} */ el) => el.checkVisibility({ opacityProperty: true, visibilityProperty: true });
+		/** @type {string[]} */
+		const out = [];
+		const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+		const range = document.createRange();
+		for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+			const text = (n.textContent || '').trim();
+			if (!text || !n.parentElement || !visible(n.parentElement)) continue;
+			range.selectNodeContents(n);
+			if ([...range.getClientRects()].some(onScreen)) out.push(text);
+		}
+		for (const el of document.querySelectorAll('input, textarea')) {
+			const value = /** @type {HTMLInputElement} */ (el).value;
+			if (value && visible(el) && onScreen(el.getBoundingClientRect())) out.push(value);
+		}
+		return out;
+	});
+}
+
+/**
+ * The texts on screen that name something of this machine, as "what: text".
+ * @param {string[]} texts
+ * @param {number[]} ports
+ */
+function machineTraces(texts, ports) {
+	const markers = machineMarkers(ports);
+	return texts.flatMap((t) => markers.filter((m) => m.re.test(t)).map((m) => `${m.what}: "${t.length > 120 ? `${t.slice(0, 120)}…` : t}"`));
+}
+
 /** @param {boolean} cond @param {string} message */
 function assert(cond, message) {
 	if (!cond) throw new Error(message);
@@ -107,15 +186,22 @@ function watchPage(page) {
 /**
  * @param {import('playwright-core').Page} page
  * @param {string} shotsDir
- * @param {{ baseUrl: string, demoId: string, credentialId: string, version: string }} target
+ * @param {{ baseUrl: string, demoId: string, firstTryId: string, credentialId: string, version: string, ports: number[] }} target
+ *   ports: those of n8n and the simulator (no README screenshot may show them)
  */
 async function runChecks(page, shotsDir, target) {
 	const { check, results } = checker();
 	const watch = watchPage(page);
 	const url = (/** @type {string} */ p) => `${target.baseUrl}${p}`;
+	/** The screenshots the README shows (`npm run screenshots`): checked for traces of this machine. */
+	const readmeSources = new Set(Object.values(README_SHOT_SOURCES));
 	const shot = async (/** @type {string} */ name) => {
 		const file = path.join(shotsDir, name);
 		await page.screenshot({ path: file });
+		if (readmeSources.has(name)) {
+			const traces = machineTraces(await textOnScreen(page), target.ports);
+			assert(traces.length === 0, `${name} (a README screenshot) shows what belongs to this machine:\n${traces.join('\n')}`);
+		}
 		return file;
 	};
 	const byTestId = (/** @type {string} */ id) => page.locator(`[data-test-id="${id}"]`);
@@ -183,6 +269,17 @@ async function runChecks(page, shotsDir, target) {
 		await shot('nodes-panel.png');
 		await page.keyboard.press('Escape');
 		return Object.values(icons).map((s) => path.basename(s)).join(', ');
+	});
+
+	await check('"swap face" typed in the nodes panel finds Nemo Face Swap', async () => {
+		const items = await searchNodes('swap face');
+		await page.waitForTimeout(500);
+		const names = (await items.allInnerTexts()).map((t) => t.trim().split('\n')[0].trim());
+		await shot('nodes-panel-swap-face.png');
+		await page.keyboard.press('Escape');
+		const at = names.findIndex((n) => n.startsWith('Nemo Face Swap'));
+		assert(at >= 0, `"swap face" found: ${names.join('; ') || 'nothing'}`);
+		return `result ${at + 1} of ${names.length} (${names.slice(0, 4).join('; ')})`;
 	});
 
 	for (const name of OUR_NODES) {
@@ -265,6 +362,60 @@ async function runChecks(page, shotsDir, target) {
 		return `Connection tested successfully (${tests.length} test request)`;
 	});
 
+	await check("Nemo Face Swap's first try (a clip read from disk, defaults untouched): its error and its Docs page say how to get two files into one item", async () => {
+		await page.goto(url(`/workflow/${target.firstTryId}`));
+		const node = page.locator('[data-test-id="canvas-node"][data-node-name="Nemo Face Swap"]');
+		await node.waitFor({ timeout: 60_000 });
+		await page.waitForTimeout(500);
+		await node.dblclick();
+		const ndv = byTestId('ndv');
+		await ndv.waitFor({ timeout: 30_000 });
+		// The Docs link of the panel: the node's documentation URL, which names a page of this repository.
+		const codex = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'dist/nodes/NemoFaceSwap/NemoFaceSwap.node.json'), 'utf8'));
+		const docsUrl = String(codex.resources.primaryDocumentation[0].url);
+		const href = (await ndv.getByRole('link', { name: 'Docs' }).first().getAttribute('href')) || '';
+		assert(href.split('?')[0] === docsUrl, `the panel's Docs link is ${href}, the node's documentation ${docsUrl}`);
+		const page_ = /\/blob\/[^/]+\/(.+)$/.exec(docsUrl);
+		assert(!!page_ && fs.existsSync(path.join(REPO_ROOT, page_[1])), `the Docs link ${docsUrl} names no file of this repository`);
+		const docsText = fs.readFileSync(path.join(REPO_ROOT, /** @type {RegExpExecArray} */ (page_)[1]), 'utf8');
+		for (const words of ['Two files in one item', 'Put Output File in Field', 'Merge', 'Combine, By Position']) {
+			assert(docsText.includes(words), `${page_ && page_[1]} does not say "${words}"`);
+		}
+		// Execute step, as a newcomer does: the item has the clip ("data") but no "face".
+		await ndv.locator('[data-test-id="node-execute-button"]').first().click();
+		const output = byTestId('output-panel');
+		const error = output.locator('[data-test-id="node-error-description"]');
+		await error.first().waitFor({ timeout: 60_000 });
+		const message = (await output.locator('[data-test-id="node-error-message"]').first().innerText()).trim();
+		const description = (await error.first().innerText()).trim();
+		await shot('first-try-face-swap.png');
+		assert(/no binary property "face"/.test(message), `the error says: ${message}`);
+		assert(/"data"/.test(description) && /Put Output File in Field "face"/.test(description) && /Merge node \(Combine, By Position\)/.test(description), `the error's description says: ${description}`);
+		await page.keyboard.press('Escape');
+		return `"${message}" / "${description.slice(0, 60)}…"; Docs: ${page_ && page_[1]}`;
+	});
+
+	await check("the credential's Access Token field says, where it is seen, that an empty token is fine", async () => {
+		// the hint as the credential declares it; the point is that it says so
+		const { NemoApi } = require(path.join(REPO_ROOT, 'dist/credentials/NemoApi.credentials.js'));
+		const field = new NemoApi().properties.find((/** @type {{ name: string }} */ p) => p.name === 'accessToken');
+		const hint = String((field && field.hint) || '');
+		assert(/^Empty is fine/.test(hint), `the Access Token field's hint is "${hint}"`);
+		await page.goto(url(`/home/credentials/${target.credentialId}`));
+		const modal = byTestId('editCredential-modal');
+		await modal.waitFor({ timeout: 60_000 });
+		const param = modal.locator('[data-test-id="credential-connection-parameter"]').filter({ hasText: 'Access Token' }).first();
+		await param.getByText(hint).first().waitFor({ timeout: 30_000 });
+		const inView = await param.getByText(hint).first().evaluate((el) => {
+			const r = el.getBoundingClientRect();
+			return r.width > 0 && r.top >= 0 && r.bottom <= window.innerHeight;
+		});
+		await shot('credential-access-token-hint.png');
+		await page.keyboard.press('Escape');
+		assert(inView, 'the hint is outside the visible part of the dialog');
+		return `under Access Token: "${hint.slice(0, 40)}…"`;
+	});
+
 	await check('the demo runs from the Execute button until every node is green', async () => {
 		await page.goto(url(`/workflow/${target.demoId}`));
 		const nodes = byTestId('canvas-node');
@@ -325,6 +476,35 @@ async function runChecks(page, shotsDir, target) {
 		return `${f.width}x${f.height}, ${f.duration.toFixed(1)} s in the player`;
 	});
 
+	await check('the face swap that worked (NemoVideo said nothing) shows no warning-like notice', async () => {
+		const ndv = byTestId('ndv');
+		if (!(await ndv.isVisible().catch(() => false))) {
+			await page.locator('[data-test-id="canvas-node"][data-node-name="Nemo Face Swap"]').dblclick();
+			await ndv.waitFor({ timeout: 30_000 });
+		}
+		const output = byTestId('output-panel');
+		await output.locator('[data-test-id="radio-button-json"]').or(output.getByText('JSON', { exact: true })).first().click();
+		await output.getByText('"replied"').first().waitFor({ timeout: 30_000 });
+		const json = await output.locator('[data-test-id="ndv-data-container"]').first().innerText();
+		await shot('output-json-silent-success.png');
+		// a silent success, or this check would prove nothing
+		assert(/"replied":\s*false/.test(json), `the output is not a silent edit: ${json.slice(0, 300)}`);
+		assert(/"message":\s*"Done\. Changes: /.test(json), `"message" is not the summary of the changes: ${json.slice(0, 300)}`);
+		const hints = await output.locator('[data-test-id="node-hint"], [data-test-id="run-data-callout"]').allInnerTexts();
+		assert(hints.length === 0, `the output panel shows: ${hints.join(' | ')}`);
+		// everything the panel says besides the data itself
+		const panelText = await output.evaluate((el) => {
+			const copy = /** @type {HTMLElement} */ (el.cloneNode(true));
+			for (const data of copy.querySelectorAll('[data-test-id="ndv-data-container"]')) data.remove();
+			return (copy.textContent || '').replace(/\s+/g, ' ').trim();
+		});
+		assert(!/without a reply|warning/i.test(panelText), `the output panel says: ${panelText.slice(0, 300)}`);
+		await page.keyboard.press('Escape');
+		const warned = await page.locator('[data-test-id="canvas-node"][data-node-name="Nemo Face Swap"] [data-test-id="canvas-node-status-warning"]').count();
+		assert(warned === 0, 'the Nemo Face Swap node shows a warning on the canvas');
+		return '"replied": false, "message": "Done. Changes: …"; no notice in the output panel, no warning on the canvas';
+	});
+
 	return { results, events: watch.events };
 }
 
@@ -336,9 +516,24 @@ async function runOnHost(major, args) {
 	const { chromium, selectors } = require('playwright-core');
 	console.log(`\nbrowser test: n8n ${major}.x in Chromium (${CHROMIUM})`);
 	const stack = args.url ? null : await startEditorStack(major, { log: (m) => console.log(`  ${m}`) });
+	const portOf = (/** @type {string} */ u) => Number(new URL(u).port) || 0;
 	const target = stack
-		? { baseUrl: stack.n8n.baseUrl, demoId: stack.demoId, credentialId: stack.credentialId, version: stack.host.version }
-		: { baseUrl: /** @type {string} */ (args.url), demoId: 'nemoDemoPipeline', credentialId: 'nemoSimulator001', version: `${major}.x` };
+		? {
+				baseUrl: stack.n8n.baseUrl,
+				demoId: stack.demoId,
+				firstTryId: stack.firstTryId,
+				credentialId: stack.credentialId,
+				version: stack.host.version,
+				ports: [portOf(stack.n8n.baseUrl), portOf(stack.sim.url)],
+			}
+		: {
+				baseUrl: /** @type {string} */ (args.url),
+				demoId: 'nemoDemoPipeline',
+				firstTryId: FIRST_TRY.id,
+				credentialId: 'nemoSimulator001',
+				version: `${major}.x`,
+				ports: [portOf(/** @type {string} */ (args.url))],
+			};
 	const shotsDir = path.join(REPO_ROOT, '.cache', 'browser', target.version);
 	fs.rmSync(shotsDir, { recursive: true, force: true });
 	fs.mkdirSync(shotsDir, { recursive: true });
@@ -357,9 +552,8 @@ async function runOnHost(major, args) {
 		fs.writeFileSync(path.join(shotsDir, 'page-events.log'), events.join('\n'));
 		if (args.screenshots && results.every((r) => r.ok)) {
 			fs.mkdirSync(args.screenshots, { recursive: true });
-			const from = { canvas: 'canvas-after-run.png', panel: 'panel-nemo-face-swap.png', video: 'output-video.png' };
 			for (const key of /** @type {Array<keyof typeof README_SHOTS>} */ (Object.keys(README_SHOTS))) {
-				fs.copyFileSync(path.join(shotsDir, from[key]), path.join(args.screenshots, README_SHOTS[key]));
+				fs.copyFileSync(path.join(shotsDir, README_SHOT_SOURCES[key]), path.join(args.screenshots, README_SHOTS[key]));
 			}
 			console.log(`  screenshots for the README: ${path.relative(process.cwd(), args.screenshots)}/{${Object.values(README_SHOTS).join(',')}}`);
 		}
@@ -390,4 +584,4 @@ if (require.main === module) {
 	});
 }
 
-module.exports = { runChecks, CHROMIUM_FLAGS };
+module.exports = { runChecks, machineTraces, CHROMIUM_FLAGS };

@@ -8,10 +8,14 @@
  * into two n8n user folders, and the upload or download benchmark alternates A, B and curl,
  * round after round.
  *
- *   node bench/tools/ab.js bench/tools/patches/<patch>.js upload|download [sizeMb=500] [rounds=5]
+ *   node bench/tools/ab.js <patch.js> upload|download [sizeMb=500] [rounds=5]
  *
- * A patch module exports { description, apply(packageDir) } and edits the compiled files under
- * packageDir/dist (they are what n8n runs); its comment says what the TypeScript change is.
+ * The patch is a file anywhere (patches are experiments and are not kept in the tree; the runs
+ * recorded in bench/results/ab-*.txt say what each one changed). It is a CommonJS module that
+ * needs nothing from this repository and exports
+ *   { description: string, apply(packageDir: string): void }
+ * where apply() edits the compiled files under packageDir/dist (they are what n8n runs) and
+ * throws when its edit no longer applies; its comment should say what the TypeScript change is.
  */
 const fs = require('node:fs');
 const os = require('node:os');
@@ -29,11 +33,21 @@ const { run } = require('../../e2e/proc');
 const TOKEN = 'nmv_usr_ab_1';
 
 async function main() {
+	const usage = 'usage: node bench/tools/ab.js <patch.js> upload|download [sizeMb=500] [rounds=5]';
+	/** A mistake in the command line: said in one line, no stack. @param {string} msg */
+	const bad = (msg) => Object.assign(new Error(msg), { usage: true });
+	if (!process.argv[2]) throw bad(usage);
 	const patchFile = path.resolve(process.argv[2]);
 	const what = process.argv[3] || 'download';
 	const sizeMb = Number(process.argv[4] || 500);
 	const rounds = Number(process.argv[5] || 5);
+	if (!fs.existsSync(patchFile)) throw bad(`no patch file ${patchFile}\n${usage}`);
+	if (what !== 'upload' && what !== 'download') throw bad(`"${what}" is neither upload nor download\n${usage}`);
+	if (!(sizeMb > 0) || !(rounds >= 1)) throw bad(`sizeMb and rounds must be positive numbers\n${usage}`);
 	const patch = require(patchFile);
+	if (typeof patch.apply !== 'function' || typeof patch.description !== 'string') {
+		throw bad(`${patchFile} must export { description: string, apply(packageDir) } (see the comment at the top of bench/tools/ab.js)`);
+	}
 	const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nemo-ab-'));
 	const sim = await startBenchSimulator({ dataDir: path.join(dir, 'sim'), token: TOKEN });
 	/** @type {any[]} */
@@ -116,6 +130,6 @@ async function main() {
 }
 
 main().catch((e) => {
-	console.error(e);
+	console.error(e && e.usage ? e.message : e);
 	process.exit(1);
 });
