@@ -258,11 +258,12 @@ async function measureVersion(which, o) {
 						);
 			// A process that fails outside the execution (as pg-protocol does on a bytea over V8's
 			// string limit) leaves the webhook unanswered: stop waiting when one logs such a failure.
+			let answered = false;
 			/** @type {{ status: number, body: string }} */
 			const res = await Promise.race([
-				sent,
+				sent.finally(() => (answered = true)),
 				(async () => {
-					for (;;) {
+					while (!answered) {
 						await sleep(500);
 						const fatal = [...main.logLines.slice(logFrom.main).map((l) => `main: ${l}`), ...worker.logLines.slice(logFrom.worker).map((l) => `worker: ${l}`)].find((l) => FATAL.test(l));
 						if (fatal) {
@@ -270,6 +271,7 @@ async function measureVersion(which, o) {
 							return { status: 0, body: JSON.stringify({ unanswered: `no answer: ${fatal}` }) };
 						}
 					}
+					return /** @type {Promise<{ status: number, body: string }>} */ (new Promise(() => undefined)); // the answer came: the race is sent's
 				})(),
 			]);
 			const ms = Date.now() - t;
