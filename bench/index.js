@@ -13,7 +13,7 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { startBenchSimulator } = require('./lib/sim');
-const { execFileSync } = require('node:child_process');
+const { commitFacts } = require('./lib/git');
 const { setupN8n } = require('./lib/n8n');
 const { buildReport } = require('./report');
 
@@ -150,13 +150,7 @@ function writeKeepingScale(file, markdown) {
 /** What the report says about the machine and the code measured. */
 function machine() {
 	const cpus = os.cpus();
-	const git = (/** @type {string[]} */ a) => {
-		try {
-			return execFileSync('git', a, { cwd: REPO_ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-		} catch {
-			return '';
-		}
-	};
+	const { commit, dirty } = commitFacts();
 	return {
 		cores: cpus.length,
 		cpuModel: cpus[0] ? cpus[0].model.trim() : 'unknown',
@@ -165,8 +159,8 @@ function machine() {
 		node: process.version,
 		n8n: '',
 		packageVersion: JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')).version,
-		commit: git(['rev-parse', '--short', 'HEAD']) || 'unknown',
-		dirty: git(['status', '--porcelain', '--untracked-files=no']) !== '',
+		commit,
+		dirty,
 		loadStart: os.loadavg(),
 		loadEnd: /** @type {number[]} */ ([]),
 	};

@@ -31,7 +31,7 @@ const http = require('node:http');
 const os = require('node:os');
 const path = require('node:path');
 const crypto = require('node:crypto');
-const { execFileSync } = require('node:child_process');
+const { commitFacts } = require('./lib/git');
 const { writeClip, writePng } = require('./lib/media');
 const { buildAndPack } = require('../e2e/package-tarball');
 const { ensureN8n } = require('../e2e/hosts');
@@ -370,15 +370,7 @@ async function main() {
 	}
 	const t0 = Date.now();
 	const log = (/** @type {string} */ m) => console.log(`[queue-memory ${((Date.now() - t0) / 1000).toFixed(0).padStart(4)} s] ${m}`);
-	const git = (/** @type {string[]} */ a) => {
-		try {
-			return execFileSync('git', a, { cwd: REPO_ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-		} catch {
-			return '';
-		}
-	};
-	const commit = git(['rev-parse', '--short', 'HEAD']) || 'unknown';
-	const dirty = git(['status', '--porcelain', '--untracked-files=no']) !== '';
+	const { commit, dirty } = commitFacts();
 	const sizeBytes = Math.round(args.sizeMb * MB);
 	const base = path.join(REPO_ROOT, 'bench', 'results', `queue-memory${args.tag ? `-${args.tag}` : ''}`);
 	/** @type {Record<string, any>} */

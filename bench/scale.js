@@ -25,7 +25,7 @@ const fs = require('node:fs');
 const http = require('node:http');
 const os = require('node:os');
 const path = require('node:path');
-const { execFileSync } = require('node:child_process');
+const { commitFacts } = require('./lib/git');
 const { startBenchSimulator } = require('./lib/sim');
 const { setupN8n, importBenchCredential, executeSampled, nodeWindow, clearBinaryStore } = require('./lib/n8n');
 const { writeClip, writePng } = require('./lib/media');
@@ -433,15 +433,7 @@ async function main() {
 	const runs = args.runs || (args.quick ? 1 : 3);
 	const t0 = Date.now();
 	const log = (/** @type {string} */ m) => console.log(`[bench:scale ${((Date.now() - t0) / 1000).toFixed(0).padStart(4)} s] ${m}`);
-	const git = (/** @type {string[]} */ a) => {
-		try {
-			return execFileSync('git', a, { cwd: REPO_ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-		} catch {
-			return '';
-		}
-	};
-	const commit = git(['rev-parse', '--short', 'HEAD']) || 'unknown';
-	const dirty = git(['status', '--porcelain', '--untracked-files=no']) !== '';
+	const { commit, dirty } = commitFacts();
 	const resultsFile = path.join(REPO_ROOT, 'bench', 'results', 'scale.json');
 	/** @type {Record<string, any>} */
 	const results = fs.existsSync(resultsFile) ? JSON.parse(fs.readFileSync(resultsFile, 'utf8')) : {};
