@@ -531,8 +531,8 @@ async function suite(which, shared) {
 			assert.equal(nemo.displayName, 'Nemo API');
 			// n8n appends its own fields (allowed domains) to credentials that can authenticate requests
 			assert.deepEqual(
-				nemo.properties.map((/** @type {any} */ p) => p.name).slice(0, 4),
-				['accessToken', 'clientId', 'baseUrl', 'allowInsecureHttp'],
+				nemo.properties.map((/** @type {any} */ p) => p.name).slice(0, 5),
+				['accessToken', 'trialNotice', 'clientId', 'baseUrl', 'allowInsecureHttp'],
 			);
 			const nodes = await n8n.http('/types/nodes.json', { headers: { cookie } });
 			assert.equal(nodes.status, 200);

@@ -18,6 +18,7 @@ const { sendOk } = require('./http-io');
  * @property {boolean} anonymous
  * @property {number} balance
  * @property {number} frozen
+ * @property {'free' | 'paid'} [plan] registered accounts: 'free' cannot export (NemoVideo's plugin: rendering needs a paid plan)
  */
 
 /**
@@ -44,7 +45,8 @@ class Accounts {
 	/** @param {string} [userId] */
 	newUser(userId, anonymous = true, credits = 0) {
 		/** @type {User} */
-		const user = { userId: userId || `usr_${randomAlphanumeric(16)}`, anonymous, balance: credits, frozen: 0 };
+		// NemoVideo's documents give trial user ids as anon_…
+		const user = { userId: userId || `${anonymous ? 'anon' : 'usr'}_${randomAlphanumeric(16)}`, anonymous, balance: credits, frozen: 0 };
 		this.users.set(user.userId, user);
 		return user;
 	}
@@ -108,7 +110,7 @@ class Accounts {
 	/**
 	 * A pre-registered (non-anonymous) user's token, as from NEMO_TOKEN.
 	 * @param {string} token
-	 * @param {{ credits?: number, userId?: string }} [options]
+	 * @param {{ credits?: number, userId?: string, plan?: 'free' | 'paid' }} [options]
 	 */
 	addToken(token, options = {}) {
 		if (typeof token !== 'string' || !token) throw new TypeError('addToken needs a token string');
@@ -117,6 +119,7 @@ class Accounts {
 		let user = options.userId ? this.users.get(options.userId) : undefined;
 		if (!user) user = this.newUser(options.userId, false, credits);
 		else user.balance = credits;
+		user.plan = options.plan ?? 'paid';
 		this.addTokenRecord(token, user.userId, Number.MAX_SAFE_INTEGER, null);
 		return { token, userId: user.userId };
 	}

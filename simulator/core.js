@@ -50,14 +50,14 @@ class Core {
 	 * A new registered account and its token, as nemovideo.com's registration gives. With `bind`
 	 * (the trial user id of the registration link `?bind=<id>`), the trial's work is tied to the
 	 * account: its token reaches the trial's sessions.
-	 * @param {{ bind?: string, credits?: number, token?: string }} [options]
+	 * @param {{ bind?: string, credits?: number, token?: string, plan?: 'free' | 'paid' }} [options] plan 'free': its exports answer 402
 	 */
 	register(options = {}) {
 		if (options.bind !== undefined) {
 			const trial = this.accounts.users.get(options.bind);
 			if (!trial || !trial.anonymous) throw new Error(`bind: no trial user ${options.bind}`);
 		}
-		const account = this.accounts.addToken(options.token ?? userToken(), { credits: options.credits ?? 1000 });
+		const account = this.accounts.addToken(options.token ?? userToken(), { credits: options.credits ?? 1000, plan: options.plan });
 		if (options.bind !== undefined) this.sessions.bind(options.bind, account.userId);
 		return account;
 	}

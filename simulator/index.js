@@ -146,7 +146,7 @@ class Simulator {
 	/**
 	 * Registers a new account (as nemovideo.com does) and returns its token; `bind` is the trial
 	 * user id of a registration link (`?bind=<id>`): the account then reaches that trial's sessions.
-	 * @param {{ bind?: string, credits?: number, token?: string }} [options]
+	 * @param {{ bind?: string, credits?: number, token?: string, plan?: 'free' | 'paid' }} [options] plan 'free': exports answer 402
 	 */
 	register(options) {
 		return this.core.register(options);

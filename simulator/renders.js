@@ -302,6 +302,9 @@ async function handleRenderStart(ctx) {
 	if (user.anonymous && sim.config.trialExport === 'refused') {
 		throw new ApiError(402, 'Free plan export blocked: trial accounts cannot export. Register on nemovideo.com to unlock export', { status: 402 });
 	}
+	if (user.plan === 'free') {
+		throw new ApiError(402, 'Free plan export blocked: rendering needs a paid plan. Upgrade on nemovideo.com to unlock export', { status: 402 });
+	}
 	const body = await readJson(ctx);
 	if (!body || typeof body !== 'object' || Array.isArray(body)) {
 		throw new ApiError(400, 'Body must be {"id":"render_<unique>","sessionId":"<sid>","draft":{...},"output":{"format":"mp4"}}');

@@ -1,5 +1,6 @@
 import { parseAgentEvents, TextCollector } from '../../nodes/shared/client/agent-events';
 import { inferErrorCode, unwrapEnvelope } from '../../nodes/shared/client/envelope';
+import { exportRefusedAdvice } from '../../nodes/shared/client/errors';
 import { translateGuiText } from '../../nodes/shared/client/gui-text';
 import { parseJsonKeepingBigIds, quoteLongIntegers } from '../../nodes/shared/client/json';
 import { sniffContent } from '../../nodes/shared/client/media-files';
@@ -142,5 +143,22 @@ describe('agent-framework events (issue 19 point 6)', () => {
 		expect(parseAgentEvents('{"content":{"parts":[{"text":"Done."}],"role":"model"},"errorCode":null,"errorMessage":null}')).toEqual([expect.objectContaining({ kind: 'text', text: 'Done.' })]);
 		expect(parseAgentEvents('{"type":"text","content":"Done.","error":""}')).toEqual([expect.objectContaining({ kind: 'text', text: 'Done.' })]);
 		expect(parseAgentEvents('{"errorCode":"INTERNAL","errorMessage":"boom"}')).toEqual([{ kind: 'error', message: 'boom', code: 'INTERNAL' }]);
+	});
+});
+
+describe('the advice for a refused export (issue 19 point 1)', () => {
+	it('without the trial user id, claims no tie to the new account and sends the user to the web app for the session', () => {
+		const advice = exportRefusedAdvice({ trial: true, sessionId: '1234567890123456789', taskId: '42' });
+		expect(advice).toBe(
+			"Trial tokens cannot export (NemoVideo's plan rule, not a lack of credits). Register at https://nemovideo.com/register (this trial's user id is not known, so the registration cannot take its work along). " +
+				"Then put the new account's Access Token in the Nemo API credential and export again. Or open the work in NemoVideo's web app and export it there (log in first): https://nemovideo.com/workspace/task/42?session=1234567890123456789.",
+		);
+	});
+
+	it('with it, the bind link and Nemo Export on the session', () => {
+		expect(exportRefusedAdvice({ trial: true, trialUserId: 'anon_x1', sessionId: '1234567890123456789' })).toBe(
+			"Trial tokens cannot export (NemoVideo's plan rule, not a lack of credits). Register at https://nemovideo.com/register?bind=anon_x1: that link ties this trial's work, session 1234567890123456789 included, to the new account. " +
+				"Then put the new account's Access Token in the Nemo API credential and run Nemo Export on session 1234567890123456789.",
+		);
 	});
 });

@@ -12,7 +12,7 @@ import { withNode } from '../harness';
 import { clientFor } from '../client/helpers';
 import { type Simulator, startSimulator } from '../support/simulator';
 import { MATRIX_TIMINGS, doubleSends, setTuning, tuningWith } from '../reliability/support';
-import { media, pairedIndexes, runNodes, singleNode, swapItem } from './support';
+import { exportOnce, media, pairedIndexes, runNodes, singleNode, swapItem } from './support';
 import { endToEndHeaders } from '../reliability/raw-servers';
 
 let sim: Simulator;
@@ -63,6 +63,9 @@ async function newSession(withMedia: string[] = []): Promise<string> {
 
 describe('1. a failure stops the batch without aborting instructions already sent', () => {
 	it('lets the items whose instruction went out finish, starts no new one, and names their sessions and renders in the error', async () => {
+		// The token's exports known first: the items start side by side (until then one exporting item at a time learns them).
+		await exportOnce(credentials);
+		sim.reset();
 		sim.configure({ sseDurationMs: 400 });
 		// The second message the service accepts fails mid-stream; the other two are under way by then.
 		sim.addFault({ endpoint: 'sse', after: 1, errorEvent: { error: 'GPU node unavailable' } });

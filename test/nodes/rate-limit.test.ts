@@ -6,7 +6,7 @@
  */
 import type { Simulator } from '../support/simulator';
 import { withNode } from '../harness';
-import { pairedIndexes, runNodes, swapItem, useNodeSimulator, workflowFixture } from './support';
+import { exportOnce, pairedIndexes, runNodes, swapItem, useNodeSimulator, workflowFixture } from './support';
 
 const env = useNodeSimulator({ rateLimit: null });
 let sim: Simulator;
@@ -84,6 +84,8 @@ it('fails an item after the documented number of retries (6) when the service ke
 }, 20_000);
 
 it('holds 70 edits open at once at Items at Once 70 (the connection pool does not cap what the items may run)', async () => {
+	await exportOnce(credentials); // exports known: all 70 start at once (export-refusals.ts)
+	sim.reset();
 	sim.configure({ sseDurationMs: 2500, heartbeatIntervalMs: 500 });
 	const inputs = Array.from({ length: 70 }, (_, i) => swapItem(i));
 	const result = await runNodes(batch(70), { credentials, inputItems: inputs });
@@ -96,7 +98,10 @@ it('holds 70 edits open at once at Items at Once 70 (the connection pool does no
 it('instructions still waiting for a rate-limit turn are stopped with the batch when another item fails: "sent" means the service has it (issue 20 point 4)', async () => {
 	// One edit at a time, and a long pause after each refusal: items 1 and 2 are refused (429) and
 	// wait in the limiter while item 0's edit runs; item 0 then fails (its export fails), with no
-	// Continue On Fail, so the batch stops.
+	// Continue On Fail, so the batch stops. The token's exports are known first, so the three items
+	// start side by side (until then one exporting item at a time learns them).
+	await exportOnce(credentials);
+	sim.reset();
 	sim.configure({ sseDurationMs: 300, rateLimit: { concurrentStreams: 1, retryAfterSec: 2 } });
 	sim.addFault({ endpoint: 'renderStart', renderFails: 'GPU node unavailable', times: 1 });
 	const workflow = withNode(workflowFixture('batch-face-swap'), 'Nemo Face Swap', { onError: 'stopWorkflow', parameters: { options: { itemsAtOnce: 3 } } });

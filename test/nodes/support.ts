@@ -120,3 +120,17 @@ export function swapItem(index: number): HarnessInputItem {
 
 export const pairedIndexes = (items: Array<{ pairedItem?: unknown }>) =>
 	items.map((item) => (item.pairedItem as { item: number }).item);
+
+/**
+ * One export with these credentials, so this process knows the token can export: until it does,
+ * one exporting item at a time goes ahead (nodes/shared/client/export-refusals.ts), which tests of
+ * items running side by side must not meet. Leaves a session behind; reset the simulator after.
+ */
+export async function exportOnce(credentials: Record<string, unknown>): Promise<void> {
+	const upload = await runNodes(singleNode('n8n-nodes-nemovideo.nemoUpload', { source: 'binary', binaryPropertyNames: 'data' }), { credentials, inputItems: [{ json: {}, binary: { data: media('warm-up.mp4') } }] });
+	const sessionId = String(upload.nodeOutput('Nemo')[0]?.json.sessionId);
+	await upload.cleanup();
+	const exported = await runNodes(singleNode('n8n-nodes-nemovideo.nemoExport', { exportOperation: 'start', session: 'id', sessionId }), { credentials });
+	if (exported.error) throw exported.error;
+	await exported.cleanup();
+}

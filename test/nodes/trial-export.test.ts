@@ -20,7 +20,8 @@ beforeAll(async () => {
 afterAll(() => sim.close());
 beforeEach(() => {
 	sim.reset();
-	sim.configure({ ...FAST_TIMINGS, silentRate: 0 });
+	// sim.reset() keeps the configuration: every test starts from the documents' default
+	sim.configure({ ...FAST_TIMINGS, silentRate: 0, trialExport: 'refused' });
 });
 
 /** Face Swap under Continue On Fail: every item's outcome is in the output. */
@@ -54,7 +55,10 @@ describe('a trial token meets an export (issue 19 point 1)', () => {
 		);
 		// The second item learned from the first: refused before its session, upload and instruction.
 		expect(second.json.error).toMatch(/^Item index 1: NemoVideo refuses exports with this trial token \(402: free plan export blocked, answered at .* in this n8n process\), so this item's instruction was not sent and nothing was charged\.$/);
-		expect(description(second)).toMatch(new RegExp(`Register at https://nemovideo\\.com/register\\?bind=${trialUserId}: .* To edit without exporting, set Result to "Don't Export \\(Keep Editing\\)"\\.$`));
+		expect(description(second)).toBe(
+			`Trial tokens cannot export (NemoVideo's plan rule, not a lack of credits). Register at https://nemovideo.com/register?bind=${trialUserId}: that link ties this trial's work to the new account. ` +
+				`Then put the new account's Access Token in the Nemo API credential and run this node again (nothing was sent for this item). To edit without exporting, set Result to "Don't Export (Keep Editing)".`,
+		);
 		expect(sim.messages).toHaveLength(1);
 		expect(renderStarts()).toHaveLength(1); // not submitted again with a new id either
 		// The trial paid for the one swap.
@@ -161,6 +165,74 @@ describe('a trial token meets an export (issue 19 point 1)', () => {
 		expect(items.map((item) => item.json.error)).toEqual([undefined, undefined, undefined]);
 		expect(items.map((item) => typeof item.json.videoUrl)).toEqual(['string', 'string', 'string']);
 		expect(sim.messages).toHaveLength(3);
+		await result.cleanup();
+	});
+
+	it('a trial token renewed (1001) is the same trial user: its refusal stays, and no instruction is paid again', async () => {
+		const first = await runNodes(faceSwap('url'), { credentials: trialCredential(), inputItems: [swapItem(0)] });
+		const kept = first.storedCredentials('nemoApi') as Record<string, unknown>;
+		await first.cleanup();
+		sim.expireToken(String(kept.trialToken));
+		const renewed = await runNodes(credits(), { credentials: kept });
+		const fresh = renewed.storedCredentials('nemoApi') as Record<string, unknown>;
+		expect(fresh.trialToken).not.toBe(kept.trialToken);
+		await renewed.cleanup();
+		const later = await runNodes(faceSwap('url'), { credentials: fresh, inputItems: [swapItem(1)] });
+		expect(later.nodeOutput('Nemo')[0].json.error).toMatch(/refuses exports with this trial token \(402/);
+		expect(sim.messages).toHaveLength(1);
+		await later.cleanup();
+	});
+});
+
+describe("a registered account whose plan cannot export (NemoVideo's plugin: rendering needs a paid plan)", () => {
+	const account = (plan: 'free' | 'paid' = 'free') => ({ baseUrl: sim.url, accessToken: sim.register({ credits: 10_000, plan }).token });
+
+	it('pays for one instruction to learn it, not one per item running at once; the others fail before theirs', async () => {
+		const result = await runNodes(faceSwap('binary'), { credentials: account(), inputItems: [0, 1, 2].map(swapItem) });
+		const items = result.nodeOutput('Nemo');
+		expect(pairedIndexes(items)).toEqual([0, 1, 2]);
+		expect(items[0].json.error).toMatch(/blocked the export on the free plan \(402\).* The edit itself is done \(and charged\) in session \d{19}\.$/);
+		expect(description(items[0])).toMatch(/^This account's plan cannot export \(a plan limit, not a lack of credits\): upgrade the plan on nemovideo\.com, then run Nemo Export on session \d{19} \(an export this token makes lifts the refusal\)\./);
+		for (const item of items.slice(1)) expect(item.json.error).toMatch(/refuses exports with this token \(402: .*\), so this item's instruction was not sent and nothing was charged\.$/);
+		expect(sim.messages).toHaveLength(1);
+		expect(result.runData.Nemo[0].hints ?? []).toEqual([]); // not a trial token
+		await result.cleanup();
+	});
+
+	it('an export the token makes later lifts the refusal (the plan was upgraded): the next edit is sent and exported', async () => {
+		const credentials = account('paid');
+		sim.addFault({ endpoint: 'renderStart', code: 402, times: 1 }); // refused once, as before an upgrade
+		const refused = await runNodes(faceSwap('url'), { credentials, inputItems: [swapItem(0)] });
+		const sessionId = /in session (\d{19})\.$/.exec(String(refused.nodeOutput('Nemo')[0].json.error))![1];
+		await refused.cleanup();
+		const exported = await runNodes(exportSession(sessionId), { credentials });
+		expect(exported.error).toBeUndefined();
+		await exported.cleanup();
+		const next = await runNodes(faceSwap('url'), { credentials, inputItems: [swapItem(1)] });
+		expect(next.nodeOutput('Nemo')[0].json.error).toBeUndefined();
+		expect(sim.messages).toHaveLength(2);
+		await next.cleanup();
+	});
+
+	it("the learning ends with the service's answer to the export, not with the render: the next item does not wait for it", async () => {
+		sim.configure({ renderMs: 1500 });
+		const result = await runNodes(faceSwap('url'), { credentials: account('paid'), inputItems: [0, 1].map(swapItem) });
+		expect(result.nodeOutput('Nemo').map((item) => item.json.error)).toEqual([undefined, undefined]);
+		const [firstSend, secondSend] = sim.requests.filter((request) => request.path === '/run_sse').map((request) => request.startedAt);
+		const firstRender = renderStarts()[0].startedAt;
+		expect(secondSend).toBeGreaterThanOrEqual(firstRender - 5); // waited for the export's answer
+		expect(secondSend - firstSend).toBeLessThan(1000); // but not for the 1.5 s render
+		await result.cleanup();
+	});
+
+	it("Nemo Edit whose instruction changed nothing, then a refused export: says nothing changed, not that an edit is done", async () => {
+		const credentials = account();
+		const upload = await runNodes(singleNode('n8n-nodes-nemovideo.nemoUpload', { source: 'binary', binaryPropertyNames: 'data' }), { credentials, inputItems: [swapItem(0)] });
+		const sessionId = String(upload.nodeOutput('Nemo')[0].json.sessionId);
+		await upload.cleanup();
+		sim.addFault({ endpoint: 'sse', noEdit: true });
+		const result = await runNodes(withNode(singleNode('n8n-nodes-nemovideo.nemoEdit', { session: 'id', sessionId, instruction: 'make it nicer', result: 'url' }), 'Nemo', { onError: 'continueRegularOutput' }), { credentials });
+		expect(result.nodeOutput('Nemo')[0].json.error).toMatch(new RegExp(`The instruction was sent \\(and charged\\) to session ${sessionId}, but nothing changed in the session\\.$`));
 		await result.cleanup();
 	});
 });

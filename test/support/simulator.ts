@@ -34,7 +34,7 @@ export interface Simulator {
 	messages: Array<{ sessionId: string; text: string }>;
 	addToken(token: string, options?: { credits?: number; userId?: string }): void;
 	/** A registered account's token (trial tokens cannot export); `bind`: a trial user id whose sessions the account then reaches. */
-	register(options?: { bind?: string; credits?: number; token?: string }): { token: string; userId: string };
+	register(options?: { bind?: string; credits?: number; token?: string; plan?: 'free' | 'paid' }): { token: string; userId: string };
 	expireToken(token: string): void;
 	credits(token: string): { available: number; frozen: number; total: number };
 	session(sessionId: string): unknown;

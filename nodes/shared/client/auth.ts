@@ -49,6 +49,7 @@ export interface TokenSource {
 export class TokenProvider {
 	private readonly configuredToken?: string;
 	private readonly cacheKey: string;
+	private readonly origin: string;
 
 	/**
 	 * @param requestAnonymousToken asks the service for a token (its answer's `data`); used when
@@ -64,12 +65,17 @@ export class TokenProvider {
 		const token = source.accessToken?.trim();
 		this.configuredToken = token ? token : undefined;
 		registerSecret(this.configuredToken);
+		this.origin = transport.origin;
 		this.cacheKey = `${transport.origin}|${source.clientId}`;
 	}
 
-	/** Who the trial token belongs to (API origin and client id): a renewed token is the same trial user's. */
-	get trialIdentity(): string {
-		return this.cacheKey;
+	/**
+	 * Whose exports these are, for export-refusals.ts: a configured token by itself (at this
+	 * origin), a trial by origin and client id (a renewed trial token is the same trial user's).
+	 * Kept in this process only; never shown.
+	 */
+	get exportIdentity(): string {
+		return this.configuredToken ? `${this.origin}|token|${this.configuredToken}` : this.cacheKey;
 	}
 
 	get usesConfiguredToken(): boolean {
@@ -79,13 +85,6 @@ export class TokenProvider {
 	/** The anonymous user's id, known once a trial token was obtained (for the registration link). */
 	get anonymousUserId(): string | undefined {
 		return this.configuredToken ? undefined : this.known()?.userId;
-	}
-
-	/** The token calls use now, when it is known without asking the service (the export-refusal memory's key). */
-	knownToken(): string | undefined {
-		if (this.configuredToken) return this.configuredToken;
-		const known = this.known();
-		return known && !isExpiring(known) ? known.token : undefined;
 	}
 
 	async getToken(signal?: AbortSignal): Promise<string> {

@@ -2,7 +2,7 @@ import { ApiCaller, type ClientLog, DEFAULT_RETRY_OPTIONS, type RetryOptions } f
 import { TokenProvider, type TrialToken, type TrialTokenStore, deriveClientId, parseTrialTokenAnswer } from './auth';
 import { waitUnlessStopped } from './abort';
 import { DEFAULT_BASE_URL } from './constants';
-import { type ExportRefusal, exportAcceptedFor, exportRefusalOf, exportTurn } from './export-refusals';
+import { type ExportRefusal, exportRefusalOf, exportTurn } from './export-refusals';
 import { type CreditBalance, getCredits } from './credits';
 import { TRIAL_TOKEN_OPERATION, isNemoApiError, settle } from './errors';
 import type { FileToUpload } from './media-files';
@@ -141,19 +141,16 @@ export class NemoClient {
 
 	/** NemoVideo's refusal of this token's exports (402), if this process has seen one (export-refusals.ts). */
 	exportRefusal(): ExportRefusal | undefined {
-		return exportRefusalOf(this.api.transport.baseUrl, this.api.tokens.knownToken());
+		return exportRefusalOf(this.api.tokens.exportIdentity);
 	}
 
 	/**
-	 * Before an instruction whose edit will be exported: with a trial token whose exports are not
-	 * known yet, waits while another item learns them (export-refusals.ts). Returns the end of this
-	 * item's turn, to call when the item ends; a no-op when there is nothing to learn.
+	 * Before an instruction whose edit will be exported: while this token's exports are not known
+	 * yet, waits for another item's export to learn them (export-refusals.ts). Returns the end of
+	 * this item's turn, to call when the item ends; a no-op when there is nothing to learn.
 	 */
 	async exportTurn(signal?: AbortSignal): Promise<() => void> {
-		if (!this.usesTrialToken) return () => undefined;
-		const identity = this.api.tokens.trialIdentity;
-		const known = () => this.exportRefusal() !== undefined || exportAcceptedFor(identity);
-		const end = await exportTurn(identity, known, (turn) => waitUnlessStopped(turn, signal, 'the edit'));
+		const end = await exportTurn(this.api.tokens.exportIdentity, (turn) => waitUnlessStopped(turn, signal, 'the edit'));
 		return end ?? (() => undefined);
 	}
 

@@ -124,16 +124,20 @@ export function webAppLink(taskId: string, sessionId: string): string {
  * a trial is the registration link with `bind`, which ties the trial's sessions to the new
  * account (or NemoVideo's web app, for that session).
  */
-export function exportRefusedAdvice(o: { trial: boolean; trialUserId?: string; sessionId?: string; taskId?: string }): string {
+export function exportRefusedAdvice(o: { trial: boolean; trialUserId?: string; sessionId?: string; taskId?: string; rerun?: boolean }): string {
 	const session = o.sessionId ? ` session ${o.sessionId}` : '';
-	if (!o.trial) {
-		return `This account's plan cannot export (a plan limit, not a lack of credits): upgrade the plan on nemovideo.com, then run Nemo Export${session ? ` on${session}` : ' again'}.`;
-	}
 	const webApp = o.sessionId && o.taskId ? ` Or open the work in NemoVideo's web app and export it there (log in first): ${webAppLink(o.taskId, o.sessionId)}.` : '';
-	return (
-		`Trial tokens cannot export (NemoVideo's plan rule, not a lack of credits). Register at ${registrationLink(o.trialUserId)}: that link ties this trial's work${session ? `,${session} included,` : ''} to the new account. ` +
-		`Then put the new account's Access Token in the Nemo API credential and run Nemo Export${session ? ` on${session}` : ' again'}.${webApp}`
-	);
+	// Without the bind, another account's token gets "session not found" for this session.
+	const sessionReachable = !o.trial || o.trialUserId !== undefined;
+	const next =
+		o.sessionId && sessionReachable ? `run Nemo Export on${session}` : o.rerun ? 'run this node again (nothing was sent for this item)' : 'export again';
+	if (!o.trial) {
+		return `This account's plan cannot export (a plan limit, not a lack of credits): upgrade the plan on nemovideo.com, then ${next} (an export this token makes lifts the refusal).${webApp}`;
+	}
+	const register = o.trialUserId
+		? `Register at ${registrationLink(o.trialUserId)}: that link ties this trial's work${session ? `,${session} included,` : ''} to the new account.`
+		: `Register at ${REGISTRATION_URL} (this trial's user id is not known, so the registration cannot take its work along).`;
+	return `Trial tokens cannot export (NemoVideo's plan rule, not a lack of credits). ${register} Then put the new account's Access Token in the Nemo API credential and ${next}.${webApp}`;
 }
 
 /** Context that makes an API error message precise. */

@@ -1,14 +1,14 @@
 /**
  * What a token may export, as far as this process has seen. NemoVideo's newest documents say
- * trial tokens cannot export (402, "free plan export blocked"); the service says so only when an
- * export is tried, which comes after the charged instruction. So a token pays for at most one
- * instruction to learn it:
- * - refusals (402, a trial token or a plan without export) are remembered until the token
- *   changes: an item whose Result exports with that token fails before its instruction
+ * trial tokens cannot export (402, "free plan export blocked"), nor, its plugin says, accounts
+ * without a paid plan; the service says so only when an export is tried, which comes after the
+ * charged instruction. So a token pays for at most one instruction to learn it:
+ * - while a token's exports are not known yet, one exporting item at a time goes ahead (the
+ *   turn, below); the others wait for the service's answer to its export instead of paying too;
+ * - a refusal is remembered until the token changes (a trial: until its user changes) or an
+ *   export with it is accepted: an item whose Result exports fails before its instruction
  *   (nodes/shared/n8n/edit-flow.ts), in this run and in later ones;
- * - while a trial token's exports are not known yet, one item at a time goes ahead and tries
- *   (the turn, below); the other exporting items wait for its answer instead of paying too.
- *   An accepted export ends the waiting for good (a service that lets trials export).
+ * - an accepted export ends the learning for good, and lifts a refusal.
  *
  * Each n8n process (main, every queue-mode worker) learns it on its own: the memory is this
  * process's, keyed by API origin and token, and holds nothing the process does not hold already.
@@ -21,50 +21,58 @@ export interface ExportRefusal {
 	at: number;
 }
 
+/**
+ * Keys are export identities (TokenProvider.exportIdentity): a configured token by itself, a
+ * trial by its origin and client id (a renewed trial token is the same trial user's).
+ */
 const refusals = new Map<string, ExportRefusal>();
-/** Trial identities whose exports the service accepted (a service that lets trials export). */
 const accepted = new Set<string>();
-/** Per trial identity (origin and client id): the turn of the item learning what its token may export. */
-const turns = new Map<string, Promise<void>>();
+/** The turn of the item learning what an identity may export: ended by the service's answer to its export, or by the item's end. */
+const turns = new Map<string, { turn: Promise<void>; end: () => void }>();
 
-const keyOf = (origin: string, token: string) => `${origin}\n${token}`;
-
-export function rememberExportRefused(origin: string, token: string, trialUserId: string | undefined): void {
-	refusals.set(keyOf(origin, token), { trialUserId, at: Date.now() });
+function endTurn(identity: string): void {
+	const current = turns.get(identity);
+	turns.delete(identity);
+	current?.end();
 }
 
-export function exportRefusalOf(origin: string, token: string | undefined): ExportRefusal | undefined {
-	return token ? refusals.get(keyOf(origin, token)) : undefined;
+export function rememberExportRefused(identity: string, trialUserId: string | undefined): void {
+	refusals.set(identity, { trialUserId, at: Date.now() });
+	accepted.delete(identity);
+	endTurn(identity);
 }
 
-/** An export the service accepted, by trial identity (origin and client id: a renewed trial token is the same user's). */
+/** An accepted export also lifts an earlier refusal (a plan upgraded since, a service that changed its rule). */
 export function rememberExportAccepted(identity: string): void {
 	accepted.add(identity);
+	refusals.delete(identity);
+	endTurn(identity);
 }
 
-export function exportAcceptedFor(identity: string): boolean {
-	return accepted.has(identity);
+export function exportRefusalOf(identity: string): ExportRefusal | undefined {
+	return refusals.get(identity);
 }
 
 /**
- * Waits while another item learns what this trial token may export; then returns this item's
- * turn (a function to call when the item ends, whichever way), or undefined when there is
- * nothing to learn any more (`known()`: refused or accepted).
+ * Waits while another item learns what this identity may export; then returns this item's turn
+ * (a function to call when the item ends, whichever way), or undefined when there is nothing to
+ * learn (refused or accepted already).
  */
-export async function exportTurn(identity: string, known: () => boolean, wait: (turn: Promise<void>) => Promise<void>): Promise<(() => void) | undefined> {
+export async function exportTurn(identity: string, wait: (turn: Promise<void>) => Promise<void>): Promise<(() => void) | undefined> {
 	for (;;) {
-		if (known()) return undefined;
+		if (refusals.has(identity) || accepted.has(identity)) return undefined;
 		const current = turns.get(identity);
 		if (!current) {
 			let end!: () => void;
 			const turn = new Promise<void>((resolve) => (end = resolve));
-			turns.set(identity, turn);
+			const mine = { turn, end };
+			turns.set(identity, mine);
 			return () => {
-				if (turns.get(identity) === turn) turns.delete(identity);
+				if (turns.get(identity) === mine) turns.delete(identity);
 				end();
 			};
 		}
-		await wait(current);
+		await wait(current.turn);
 	}
 }
 

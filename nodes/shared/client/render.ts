@@ -71,14 +71,15 @@ export async function startRender(
 	};
 	const first = await settle(submit(newRenderId()));
 	// What this token may export is remembered, so no later item pays an instruction to learn it.
-	const token = api.tokens.knownToken();
 	if (first.ok) {
-		if (!api.tokens.usesConfiguredToken) rememberExportAccepted(api.tokens.trialIdentity);
+		rememberExportAccepted(api.tokens.exportIdentity);
 		return first.value;
 	}
-	if (isNemoApiError(first.error) && first.error.code === 402 && token) rememberExportRefused(api.transport.baseUrl, token, api.tokens.anonymousUserId);
+	if (isNemoApiError(first.error) && first.error.code === 402) rememberExportRefused(api.tokens.exportIdentity, api.tokens.anonymousUserId);
 	if (!isNemoApiError(first.error) || !isWorthResubmitting(first.error)) throw first.error;
-	return submit(newRenderId());
+	const second = await submit(newRenderId());
+	rememberExportAccepted(api.tokens.exportIdentity);
+	return second;
 }
 
 function isWorthResubmitting(error: NemoApiError): boolean {

@@ -184,7 +184,7 @@ async function exportAfterEdit(
 	request: EditRequest & { delivery: Exclude<ResultDelivery, 'none'> },
 	json: IDataObject,
 	sessionId: string,
-	edited: Pick<MessageResult, 'draft' | 'timeline' | 'taskId'>,
+	edited: Pick<MessageResult, 'draft' | 'timeline' | 'taskId'> & { changed?: boolean },
 ): Promise<INodeExecutionData> {
 	const exporting = await settle(
 		exportSession(context, client, {
@@ -208,7 +208,8 @@ async function exportAfterEdit(
 		// Nemo Export on this session) comes first.
 		const exportRefused = error.code === 402;
 		throw amendError(error, {
-			message: `The edit itself is done (and charged) in session ${sessionId}.`,
+			// Nemo Edit exports an unchanged session too (with a warning): then there is no edit to speak of.
+			message: edited.changed === false ? `The instruction was sent (and charged) to session ${sessionId}, but nothing changed in the session.` : `The edit itself is done (and charged) in session ${sessionId}.`,
 			...(exportRefused
 				? { descriptionAfter: 'Do not run this node again for it: that would send, and charge, the instruction again.' }
 				: { description: `To get the video, run Nemo Export on session ${sessionId} rather than this node again in a new execution (which would send, and charge, the instruction again).` }),
@@ -274,7 +275,7 @@ function refuseKnownExportRefusal(client: NemoClient): void {
 			code: 402,
 			operation: 'the edit',
 			field: 'result',
-			description: `${exportRefusedAdvice({ trial, trialUserId: refusal.trialUserId ?? client.trialUserId })} To edit without exporting, set Result to "Don't Export (Keep Editing)".`,
+			description: `${exportRefusedAdvice({ trial, trialUserId: refusal.trialUserId ?? client.trialUserId, rerun: true })} To edit without exporting, set Result to "Don't Export (Keep Editing)".`,
 		},
 	);
 }
