@@ -20,10 +20,16 @@
  *     panel and the page its Docs link opens say how to get the clip and the photo into one item
  *     (2.1)
  *   - the credential's Access Token field says, where it is seen, that empty is fine (2.2)
+ *   - a credential whose Base URL is a web server that is not NemoVideo (an HTML 404 page): its
+ *     test says the Base URL does not look like NemoVideo's API and names the default (2.3)
+ *   - Nemo Export's Get Status with a render id that does not exist: the error leads with the
+ *     missing render, its advice with Render ID (2.5)
+ *   - Nemo Credits after a long item: the balance (available, frozen, total) comes first in the
+ *     output, and tokenType says "account" (2.6)
  *   - the face swap of the demo, a silent success (the simulator's editor says nothing, as it
  *     does for ~30 % of NemoVideo's edits), shows no warning-like notice (2.4)
  *
- * Screenshots go to .cache/browser/<n8n version>/; with --screenshots DIR (npm run
+ * Screenshots go to .cache/browser/<n8n version>/ (a failed check: failed-<number>.png); with --screenshots DIR (npm run
  * screenshots: docs/images) the three the README shows are copied there too. Each of those
  * three is checked as it is taken: no text on screen names a folder, the host name, a port or
  * a loopback address of the machine that ran the test (machineTraces()).
@@ -32,7 +38,7 @@
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { startEditorStack, FIRST_TRY } = require('./editor-stack');
+const { startEditorStack, FIRST_TRY, NEWCOMER, NOT_NEMO_CREDENTIAL } = require('./editor-stack');
 
 const REPO_ROOT = path.resolve(__dirname, '..');
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
@@ -44,6 +50,8 @@ const OUR_NODES = ['Nemo Face Swap', 'Nemo Audio Replace', 'Nemo Upload', 'Nemo 
 const README_SHOTS = { canvas: 'editor-canvas.png', panel: 'editor-node-panel.png', video: 'editor-output-video.png' };
 /** The screenshot of this run each README screenshot is copied from. */
 const README_SHOT_SOURCES = { canvas: 'canvas-after-run.png', panel: 'panel-nemo-face-swap.png', video: 'output-video.png' };
+/** The Base URL a credential has by default: the advice for a wrong one names it. */
+const DEFAULT_BASE_URL = 'https://mega-api-prod.nemovideo.ai';
 const OWNER = { email: 'owner@example.com', firstName: 'Nemo', lastName: 'Tester', password: 'Nemo-Test-1234' };
 
 /** @param {string[]} argv */
@@ -67,8 +75,11 @@ function checker() {
 	const results = [];
 	return {
 		results,
-		/** @param {string} name @param {() => Promise<string | void>} fn */
-		async check(name, fn) {
+		/**
+		 * @param {string} name @param {() => Promise<string | void>} fn
+		 * @param {(n: number) => Promise<unknown>} onFail called with the check's number, to keep what the page showed
+		 */
+		async check(name, fn, onFail) {
 			const t = Date.now();
 			try {
 				const detail = await fn();
@@ -79,6 +90,7 @@ function checker() {
 				const detail = e instanceof Error ? e.message.split('\n').slice(0, 6).join('\n      ') : String(e);
 				results.push({ name, ok: false, detail });
 				console.log(`  ✘ ${name}: ${detail}`);
+				await onFail(results.length).catch(() => {});
 				return false;
 			}
 		},
@@ -186,11 +198,12 @@ function watchPage(page) {
 /**
  * @param {import('playwright-core').Page} page
  * @param {string} shotsDir
- * @param {{ baseUrl: string, demoId: string, firstTryId: string, credentialId: string, version: string, ports: number[] }} target
+ * @param {{ baseUrl: string, demoId: string, firstTryId: string, newcomerId: string, credentialId: string, notNemoCredentialId: string, version: string, ports: number[] }} target
  *   ports: those of n8n and the simulator (no README screenshot may show them)
  */
 async function runChecks(page, shotsDir, target) {
-	const { check, results } = checker();
+	const checks = checker();
+	const { results } = checks;
 	const watch = watchPage(page);
 	const url = (/** @type {string} */ p) => `${target.baseUrl}${p}`;
 	/** The screenshots the README shows (`npm run screenshots`): checked for traces of this machine. */
@@ -205,6 +218,9 @@ async function runChecks(page, shotsDir, target) {
 		return file;
 	};
 	const byTestId = (/** @type {string} */ id) => page.locator(`[data-test-id="${id}"]`);
+	/** A check that, when it fails, leaves a screenshot of the page: failed-<number>.png. */
+	const check = (/** @type {string} */ name, /** @type {() => Promise<string | void>} */ fn) =>
+		checks.check(name, fn, (n) => page.screenshot({ path: path.join(shotsDir, `failed-${String(n).padStart(2, '0')}.png`) }));
 	/** The editor's REST API with the browser's session, as the editor itself calls it. */
 	const rest = (/** @type {string} */ p) =>
 		page.evaluate(async (u) => {
@@ -378,8 +394,8 @@ async function runChecks(page, shotsDir, target) {
 		const page_ = /\/blob\/[^/]+\/(.+)$/.exec(docsUrl);
 		assert(!!page_ && fs.existsSync(path.join(REPO_ROOT, page_[1])), `the Docs link ${docsUrl} names no file of this repository`);
 		const docsText = fs.readFileSync(path.join(REPO_ROOT, /** @type {RegExpExecArray} */ (page_)[1]), 'utf8');
-		for (const words of ['Two files in one item', 'Put Output File in Field', 'Merge', 'Combine, By Position']) {
-			assert(docsText.includes(words), `${page_ && page_[1]} does not say "${words}"`);
+		for (const words of [/two files in one item/i, /Put Output File in Field/, /\bMerge\b/, /Combine[^.]*\bPosition\b/]) {
+			assert(words.test(docsText), `${page_ && page_[1]} does not say ${words}`);
 		}
 		// Execute step, as a newcomer does: the item has the clip ("data") but no "face".
 		await ndv.locator('[data-test-id="node-execute-button"]').first().click();
@@ -414,6 +430,96 @@ async function runChecks(page, shotsDir, target) {
 		await page.keyboard.press('Escape');
 		assert(inView, 'the hint is outside the visible part of the dialog');
 		return `under Access Token: "${hint.slice(0, 40)}…"`;
+	});
+
+	await check("a credential whose Base URL is a web server that is not NemoVideo (an HTML 404 page): its test says the Base URL does not look like NemoVideo's API and names the default", async () => {
+		await page.goto(url(`/home/credentials/${target.notNemoCredentialId}`));
+		const modal = byTestId('editCredential-modal');
+		await modal.waitFor({ timeout: 60_000 });
+		const retry = modal.getByRole('button', { name: 'Retry', exact: true });
+		// Opening a saved credential tests it: a failed test shows n8n's banner with "Retry".
+		await retry.waitFor({ timeout: 60_000 });
+		// Press the test again, as a user does after reading the banner, and keep what n8n answered.
+		const [response] = await Promise.all([page.waitForResponse((r) => r.url().includes('/rest/credentials/test'), { timeout: 60_000 }), retry.click()]);
+		const answered = /** @type {{ data?: { status?: string, message?: string } }} */ (await response.json().catch(() => ({})));
+		const banner = modal.getByText(/Couldn.t connect with these settings/).first();
+		await banner.waitFor({ timeout: 30_000 });
+		await retry.waitFor({ timeout: 30_000 }); // the test is over: the button reads "Retrying" meanwhile
+		// n8n's banner keeps the test's message behind "More details"
+		const more = modal.getByText('More details', { exact: true });
+		if (await more.isVisible().catch(() => false)) await more.click();
+		const details = modal.getByText(/does not look like NemoVideo/).first();
+		await details.waitFor({ timeout: 10_000 });
+		const said = (await details.innerText()).trim();
+		await shot('credential-wrong-base-url.png');
+		await page.keyboard.press('Escape');
+		assert(answered.data?.status === 'Error', `the test answered ${JSON.stringify(answered).slice(0, 300)}`);
+		assert(/^The Base URL in the Nemo API credential does not look like NemoVideo's API/.test(said), `the dialog says: ${said}`);
+		assert(said.includes(DEFAULT_BASE_URL), `the dialog does not name ${DEFAULT_BASE_URL}: ${said}`);
+		assert(/HTTP 404 \(text\/html\)/.test(said), `the dialog does not say what came back: ${said}`);
+		assert(!/garbled|try again|<html|Not Found/i.test(said), `the dialog says: ${said}`);
+		return `"${said.slice(0, 80)}…", naming ${DEFAULT_BASE_URL} (the test answered ${response.status()}, status Error)`;
+	});
+
+	/**
+	 * Opens the workflow `workflowId` afresh (no run data of an earlier check), opens `nodeName`
+	 * and presses its Execute step; returns the output panel.
+	 * @param {string} workflowId
+	 * @param {string} nodeName
+	 */
+	async function executeStep(workflowId, nodeName) {
+		const node = page.locator(`[data-test-id="canvas-node"][data-node-name="${nodeName}"]`);
+		await page.goto(url(`/workflow/${workflowId}`));
+		await node.waitFor({ timeout: 60_000 });
+		await page.waitForTimeout(500);
+		const ndv = byTestId('ndv');
+		await node.dblclick();
+		await ndv.waitFor({ timeout: 30_000 });
+		await ndv.locator('[data-test-id="node-execute-button"]').first().click();
+		return byTestId('output-panel');
+	}
+
+	await check('Nemo Credits after a long item: the balance first (available, frozen, total), tokenType "account"', async () => {
+		const output = await executeStep(target.newcomerId, 'Nemo Credits');
+		await output.locator('[data-test-id="radio-button-json"]').or(output.getByText('JSON', { exact: true })).first().click();
+		await output.getByText('"available"').first().waitFor({ timeout: 60_000 });
+		const json = await output.locator('[data-test-id="ndv-data-container"]').first().innerText();
+		await shot('output-json-credits.png');
+		const keys = [...json.matchAll(/"([\w]+)"\s*:/g)].map((m) => m[1]);
+		assert(keys.includes('field20'), `the long item's fields are not in the output: ${keys.join(', ')}`);
+		assert(JSON.stringify(keys.slice(0, 3)) === JSON.stringify(['available', 'frozen', 'total']), `the first fields are ${keys.slice(0, 6).join(', ')}`);
+		assert(keys.indexOf('tokenType') < keys.indexOf('field01'), `tokenType comes after the input's fields: ${keys.join(', ')}`);
+		assert(/"tokenType":\s*"account"/.test(json), `tokenType is not "account": ${json.slice(0, 300)}`);
+		const available = /"available":\s*(\d+)/.exec(json);
+		assert(!!available, `"available" is not a number: ${json.slice(0, 300)}`);
+		// the same order in the Table view's columns
+		await output.locator('[data-test-id="radio-button-table"]').or(output.getByText('Table', { exact: true })).first().click();
+		const headers = output.locator('[data-test-id="ndv-data-container"] table th');
+		await headers.first().waitFor({ timeout: 30_000 });
+		const columns = (await headers.allInnerTexts()).map((t) => t.trim()).filter(Boolean);
+		await shot('output-table-credits.png');
+		await page.keyboard.press('Escape');
+		assert(JSON.stringify(columns.slice(0, 3)) === JSON.stringify(['available', 'frozen', 'total']), `the Table view's first columns are ${columns.slice(0, 6).join(', ')}`);
+		return `JSON: ${keys.slice(0, 5).join(', ')}, … (${keys.length} fields; available ${available && available[1]}); Table: ${columns.slice(0, 4).join(', ')}, …`;
+	});
+
+	await check('Nemo Export → Get Status with a render id that does not exist: the error leads with the missing render, its advice with Render ID', async () => {
+		const output = await executeStep(target.newcomerId, 'Nemo Export');
+		const error = output.locator('[data-test-id="node-error-description"]');
+		await error.first().waitFor({ timeout: 60_000 });
+		const message = (await output.locator('[data-test-id="node-error-message"]').first().innerText()).trim();
+		const description = (await error.first().innerText()).trim();
+		await shot('get-status-missing-render.png');
+		await page.keyboard.press('Escape');
+		const id = NEWCOMER.missingRenderId;
+		// "Item index 0: " is how each of our nodes' errors names the item (node-errors.ts); the cause follows at once
+		assert(message.replace(/^Item index \d+: /, '').startsWith(`NemoVideo has no render ${id} for this account`), `the error says: ${message}`);
+		assert(/^Check Render ID: it must be the renderId of a Nemo Export \(Start Export\) output/.test(description), `the advice says: ${description}`);
+		assert(!/^If every call fails like this/.test(message) && !/^If every call fails like this/.test(description), 'the error leads with the Base URL');
+		// the Base URL doubt, if said at all, comes after what is likely
+		const doubt = description.indexOf('If every call fails like this');
+		assert(doubt === -1 || doubt > description.indexOf('renderId'), `the advice puts the Base URL first: ${description}`);
+		return `"${message.slice(0, 90)}" / "${description.slice(0, 70)}…"`;
 	});
 
 	await check('the demo runs from the Execute button until every node is green', async () => {
@@ -522,7 +628,9 @@ async function runOnHost(major, args) {
 				baseUrl: stack.n8n.baseUrl,
 				demoId: stack.demoId,
 				firstTryId: stack.firstTryId,
+				newcomerId: stack.newcomerId,
 				credentialId: stack.credentialId,
+				notNemoCredentialId: stack.notNemoCredentialId,
 				version: stack.host.version,
 				ports: [portOf(stack.n8n.baseUrl), portOf(stack.sim.url)],
 			}
@@ -530,7 +638,9 @@ async function runOnHost(major, args) {
 				baseUrl: /** @type {string} */ (args.url),
 				demoId: 'nemoDemoPipeline',
 				firstTryId: FIRST_TRY.id,
+				newcomerId: NEWCOMER.id,
 				credentialId: 'nemoSimulator001',
+				notNemoCredentialId: NOT_NEMO_CREDENTIAL.id,
 				version: `${major}.x`,
 				ports: [portOf(/** @type {string} */ (args.url))],
 			};
