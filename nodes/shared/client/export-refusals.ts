@@ -11,7 +11,7 @@
  * - an accepted export ends the learning for good, and lifts a refusal.
  *
  * Each n8n process (main, every queue-mode worker) learns it on its own: the memory is this
- * process's, keyed by API origin and token, and holds nothing the process does not hold already.
+ * process's, keyed by export identity (below), and holds nothing the process does not hold already.
  */
 
 export interface ExportRefusal {

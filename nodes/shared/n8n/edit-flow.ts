@@ -70,7 +70,7 @@ export async function runEdit(context: IExecuteFunctions, client: NemoClient, re
 
 	if (request.delivery === 'none') return await editInSession(context, client, request, files, urls);
 	// A token whose exports NemoVideo refused (402) would pay for an edit it cannot export; while a
-	// trial token's exports are not known, one item at a time learns them (export-refusals.ts).
+	// token's exports are not known in this process, one item at a time learns them (export-refusals.ts).
 	hintTrialTokenExports(context, client);
 	const endTurn = await client.exportTurn(signal);
 	try {
