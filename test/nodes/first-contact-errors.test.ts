@@ -113,7 +113,9 @@ describe('errors lead with the likely cause and name only options the node has (
 			const [item] = await runOne('n8n-nodes-nemovideo.nemoExport', { exportOperation: operation, session: 'id', sessionId: '7318829475610293847', output: 'url' }, env.credentials);
 			const { message, description } = errorOf(item);
 			expect(message).toMatch(/^Item index 0: The NemoVideo session was not found while reading the session state \(code 1002\)/);
-			expect(description).toMatch(/Session ID/);
+			// The node's own advice takes the place of the core's general one (said once, not twice).
+			expect(description).toMatch(/^Check Session ID: sessions expire and belong to the token that made them/);
+			expect(description).not.toContain("use the session id of an earlier Nemo node's output");
 			expect(`${message} ${description}`).not.toMatch(/New Session/);
 		}
 		const [fromInput] = await runOne('n8n-nodes-nemovideo.nemoExport', { exportOperation: 'exportAndWait', session: 'fromInput', output: 'url' }, env.credentials, [{ json: { sessionId: '7318829475610293847' } }]);

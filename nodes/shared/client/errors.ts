@@ -140,6 +140,9 @@ export function exportRefusedAdvice(o: { trial: boolean; trialUserId?: string; s
 	return `Trial tokens cannot export (NemoVideo's plan rule, not a lack of credits). ${register} Then put the new account's Access Token in the Nemo API credential and ${next}.${webApp}`;
 }
 
+/** The core's advice for 1002, which names no field; a node that knows the field replaces it (n8n/execute.ts). */
+export const SESSION_NOT_FOUND_ADVICE = "Sessions expire and belong to the token that made them: use the session id of an earlier Nemo node's output that used this same Nemo API credential.";
+
 /** Context that makes an API error message precise. */
 export interface ApiErrorContext {
 	operation: string;
@@ -175,10 +178,7 @@ export function apiError(code: number, context: ApiErrorContext): NemoApiError {
 						'Try again later; if it persists, set an Access Token in the Nemo API credential.',
 					);
 		case 1002:
-			return make(
-				`The NemoVideo session was not found ${during(operation)} (code 1002).`,
-				'Sessions expire and belong to the token that made them: use the session id of an earlier Nemo node\'s output that used this same Nemo API credential.',
-			);
+			return make(`The NemoVideo session was not found ${during(operation)} (code 1002).`, SESSION_NOT_FOUND_ADVICE);
 		case 2001: {
 			const link = context.anonymousUserId
 				? ` Register at ${REGISTRATION_URL}?bind=${encodeURIComponent(context.anonymousUserId)} to keep this trial's work and get more credits.`

@@ -1,6 +1,6 @@
 /** The NemoVideo API client core: everything a node needs, no n8n import. */
 export { NemoClient, type NemoClientOptions, type SessionHandle } from './client';
-export { NemoApiError, amendError, isNemoApiError, inputError, cancelledError, exportRefusedAdvice, settle, truncate, type NemoErrorKind } from './errors';
+export { NemoApiError, amendError, isNemoApiError, inputError, cancelledError, exportRefusedAdvice, settle, truncate, SESSION_NOT_FOUND_ADVICE, type NemoErrorKind } from './errors';
 export { deriveClientId, clearTokenCache, parseTrialTokenAnswer, type TrialToken, type TrialTokenStore } from './auth';
 export { clearRateLimiters } from './rate-limit';
 export { type ExportRefusal, clearExportRefusals } from './export-refusals';

@@ -1,5 +1,5 @@
 import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
-import { NemoApiError, type NemoClient, isNemoApiError, redactDeep, settle } from '../client';
+import { NemoApiError, type NemoClient, SESSION_NOT_FOUND_ADVICE, isNemoApiError, redactDeep, settle } from '../client';
 import { createNemoClient } from './client-factory';
 import { type ItemResult, type ItemWork, runItems } from './item-runner';
 import { readFromInputOrId, readItemsAtOnce } from './parameters';
@@ -57,12 +57,9 @@ function withSessionAdvice(context: IExecuteFunctions, itemIndex: number, error:
 		operation: error.operation,
 		field: choice === 'fromInput' ? 'session' : 'sessionId',
 		// The core's general sentence gives way to this one; what an earlier step added stays.
-		description: [`Check ${field}: sessions expire and belong to the token that made them, so it must come from an earlier Nemo node's output that used this same Nemo API credential.${newSession}`, error.description?.replace(CORE_1002_ADVICE, '').trim()].filter(Boolean).join(' '),
+		description: [`Check ${field}: sessions expire and belong to the token that made them, so it must come from an earlier Nemo node's output that used this same Nemo API credential.${newSession}`, error.description?.replace(SESSION_NOT_FOUND_ADVICE, '').trim()].filter(Boolean).join(' '),
 	});
 }
-
-/** The client core's own advice for 1002 (errors.ts), which names no field. */
-const CORE_1002_ADVICE = /Sessions expire and belong to the token that made them: [^.]*\./;
 
 function safely<T>(read: () => T): T | undefined {
 	try {
